@@ -1,0 +1,25 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // The SDK is built in one composition root (lib/aws/clients.ts); nowhere else may construct a client.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name=/^(EC2|IAM|SSM|CloudWatchLogs|DynamoDB|SQS|EventBridge|CloudWatch)Client$/]",
+          message: 'Build SDK clients only in lib/aws/clients.ts.',
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/aws/clients.ts', 'test/**', 'bench/**'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);
