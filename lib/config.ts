@@ -1,0 +1,143 @@
+/**
+ * Stage settings, read from the Lambda environment that serverless.yml sets from `params`.
+ * Parsed once at cold start; every problem is named at once so one failed deploy shows them all.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+/** CloudWatch Logs accepts only these retention values (PutRetentionPolicy); -1 here means "never expire". */
+export const ALLOWED_RETENTION_DAYS = [
+  -1, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** A configuration name, also the selector tag's value. Tag values are untrusted: this is the gate. */
+export const CONFIG_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+/** The two AWS managed policies the agent's role needs (DESIGN.md, desired state 1). */
+export const REQUIRED_POLICY_ARNS = [
+  'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
+  'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+] as const;
+
+const retention = z.coerce
+  .number()
+  .int()
+  .refine((days) => (ALLOWED_RETENTION_DAYS as readonly number[]).includes(days), {
+    message: `must be one of ${ALLOWED_RETENTION_DAYS.join(', ')}`,
+  });
+
+/** "10%" or "25": SendCommand's MaxConcurrency / MaxErrors syntax. */
+const rate = z.string().regex(/^([1-9][0-9]{0,2}%|[0-9]+)$/, 'must be a count like "50" or a percentage like "10%"');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const settingsSchema = z.object({
+  stage: z.string().regex(/^[a-z0-9-]{1,16}$/, 'must be 1-16 lowercase letters, digits or dashes'),
+  region: z.string().min(1),
+  accountId: z.string().regex(/^[0-9]{12}$/, 'must be a 12-digit account id'),
+  selectorTagKey: z.string().min(1).max(128),
+  profileMode: z.enum(['report', 'attach', 'replace']),
+  onDeselect: z.enum(['leave', 'stop']),
+  defaultRetentionDays: retention,
+  logGroupClass: z.enum(['STANDARD', 'INFREQUENT_ACCESS']),
+  logGroupKmsKeyArn: z.string().startsWith('arn:aws').optional(),
+  managedProfileName: z.string().min(1),
+  parameterPrefix: z.string().startsWith('AmazonCloudWatch-', 'must start with AmazonCloudWatch- (what CloudWatchAgentServerPolicy lets an instance read)'),
+  configNames: z
+    .string()
+    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(CONFIG_NAME_PATTERN, 'each name must match ' + CONFIG_NAME_PATTERN.source)).min(1)),
+  documentName: z.string().min(3),
+  registrationWindowMinutes: positiveInt.max(24 * 60),
+  commandLeaseMinutes: positiveInt.max(48 * 60),
+  maxCommandAttempts: positiveInt.max(10),
+  maxConcurrency: rate,
+  maxErrors: rate,
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Environment variable for each setting, and its default (undefined: required). */
+const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
+  stage: ['FLEETWATCH_STAGE', undefined],
+  region: ['AWS_REGION', undefined],
+  accountId: ['FLEETWATCH_ACCOUNT_ID', undefined],
+  selectorTagKey: ['FLEETWATCH_SELECTOR_TAG_KEY', 'fleetwatch:config'],
+  profileMode: ['FLEETWATCH_PROFILE_MODE', 'report'],
+  onDeselect: ['FLEETWATCH_ON_DESELECT', 'leave'],
+  defaultRetentionDays: ['FLEETWATCH_DEFAULT_RETENTION_DAYS', '30'],
+  logGroupClass: ['FLEETWATCH_LOG_GROUP_CLASS', 'STANDARD'],
+  logGroupKmsKeyArn: ['FLEETWATCH_LOG_GROUP_KMS_KEY_ARN', undefined],
+  managedProfileName: ['FLEETWATCH_MANAGED_PROFILE_NAME', undefined],
+  parameterPrefix: ['FLEETWATCH_PARAMETER_PREFIX', undefined],
+  configNames: ['FLEETWATCH_CONFIG_NAMES', undefined],
+  documentName: ['FLEETWATCH_DOCUMENT_NAME', undefined],
+  registrationWindowMinutes: ['FLEETWATCH_REGISTRATION_WINDOW_MINUTES', '45'],
+  commandLeaseMinutes: ['FLEETWATCH_COMMAND_LEASE_MINUTES', '60'],
+  maxCommandAttempts: ['FLEETWATCH_MAX_COMMAND_ATTEMPTS', '3'],
+  maxConcurrency: ['FLEETWATCH_MAX_CONCURRENCY', '10%'],
+  maxErrors: ['FLEETWATCH_MAX_ERRORS', '5%'],
+};
+
+export function settingsEnvironmentName(key: keyof Settings): string {
+  return ENVIRONMENT[key][0];
+}
+
+/** Parse settings from an environment; throws one ConfigError naming every bad or missing variable. */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const raw: Record<string, string | undefined> = {};
+  for (const [key, [name, fallback]] of Object.entries(ENVIRONMENT)) {
+    const value = env[name];
+    raw[key] = value === undefined || value === '' ? fallback : value;
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const key = issue.path[0] as keyof Settings;
+    const name = ENVIRONMENT[key]?.[0] ?? String(key);
+    const message = issue.code === 'invalid_type' && raw[key] === undefined ? 'is required' : issue.message;
+    return `${name} ${message} (got ${JSON.stringify(raw[key])})`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** The Parameter Store name of a configuration: the prefix CloudWatchAgentServerPolicy can read, stage, name. */
+export function parameterName(settings: Pick<Settings, 'parameterPrefix'>, configName: string): string {
+  return `${settings.parameterPrefix}${configName}`;
+}
+
+/** The configuration a parameter name stands for, or undefined when it is not one of this stage's. */
+export function configNameOfParameter(settings: Pick<Settings, 'parameterPrefix' | 'configNames'>, name: string): string | undefined {
+  if (!name.startsWith(settings.parameterPrefix)) return undefined;
+  const configName = name.slice(settings.parameterPrefix.length);
+  return settings.configNames.includes(configName) ? configName : undefined;
+}
+
+/** Tags put on everything the service creates, so that ownership is explicit (DESIGN.md principle 7). */
+export function serviceTags(settings: Pick<Settings, 'stage'>): Record<string, string> {
+  return { 'fleetwatch:managed-by': 'fleetwatch', 'fleetwatch:stage': settings.stage };
+}
+
+/** Settings for tests, the simulated account and benchmarks. */
+export function testSettings(overrides: Partial<Settings> = {}): Settings {
+  return {
+    stage: 'dev',
+    region: 'eu-west-1',
+    accountId: '123456789012',
+    selectorTagKey: 'fleetwatch:config',
+    profileMode: 'report',
+    onDeselect: 'leave',
+    defaultRetentionDays: 30,
+    logGroupClass: 'STANDARD',
+    managedProfileName: 'fleetwatch-dev-agent',
+    parameterPrefix: 'AmazonCloudWatch-fleetwatch-dev-',
+    configNames: ['default', 'web', 'windows'],
+    documentName: 'fleetwatch-dev-agent',
+    registrationWindowMinutes: 45,
+    commandLeaseMinutes: 60,
+    maxCommandAttempts: 3,
+    maxConcurrency: '10%',
+    maxErrors: '5%',
+    ...overrides,
+  };
+}

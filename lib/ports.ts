@@ -1,0 +1,263 @@
+/**
+ * The narrow ports through which the domain sees AWS. Each names exactly the calls fleetwatch
+ * makes, in domain terms. Two implementations exist: lib/aws (the SDK, built in one composition
+ * root) and local/ (the simulated account). Errors crossing a port are the typed errors of
+ * lib/errors.ts, never SDK exceptions.
+ */
+import type { Clock } from './clock.js';
+
+export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+export type Platform = 'linux' | 'windows';
+
+export interface Instance {
+  instanceId: string;
+  state: InstanceState;
+  tags: Record<string, string>;
+  platform: Platform;
+  privateIpAddress?: string;
+  /** e.g. ip-10-0-0-12.eu-west-1.compute.internal; its first label is the default OS hostname. */
+  privateDnsName?: string;
+}
+
+export type AssociationState = 'associating' | 'associated' | 'disassociating' | 'disassociated';
+
+export interface ProfileAssociation {
+  associationId: string;
+  instanceId: string;
+  /** arn:aws:iam::123456789012:instance-profile/path/name */
+  profileArn: string;
+  state: AssociationState;
+}
+
+export interface Ec2Port {
+  /** Every instance that carries the tag key, whatever its value, in any state but terminated. Paginated inside. */
+  describeInstancesByTagKey(tagKey: string): Promise<Instance[]>;
+  /** The named instances; ids that do not exist (or are long gone) are left out, not an error. */
+  describeInstances(instanceIds: string[]): Promise<Instance[]>;
+  /** Associations in state associating or associated for these instances. */
+  describeProfileAssociations(instanceIds: string[]): Promise<ProfileAssociation[]>;
+  /** Throws IncorrectStateError when the instance already has one, IamNotPropagatedError while a new profile propagates. */
+  associateProfile(instanceId: string, profileName: string): Promise<ProfileAssociation>;
+  replaceProfile(associationId: string, profileName: string, instanceId: string): Promise<ProfileAssociation>;
+}
+
+export interface ProfileRole {
+  profileName: string;
+  /** Undefined when the profile holds no role. */
+  roleName?: string;
+  attachedPolicyArns: string[];
+}
+
+export interface IamPort {
+  /** The role in a profile and the managed policies attached to it; undefined when the profile does not exist. */
+  getProfileRole(profileName: string): Promise<ProfileRole | undefined>;
+  /** Idempotent: attaching an attached policy succeeds. */
+  attachRolePolicy(roleName: string, policyArn: string): Promise<void>;
+}
+
+export type PingStatus = 'Online' | 'ConnectionLost' | 'Inactive';
+
+export interface ManagedInstance {
+  instanceId: string;
+  pingStatus: PingStatus;
+  platformType?: string;
+}
+
+export interface Parameter {
+  name: string;
+  value: string;
+  version: number;
+}
+
+export type ParameterTier = 'Standard' | 'Advanced';
+
+export interface SendCommandInput {
+  documentName: string;
+  /** Any number: the adapter sends them in batches of at most 50 (SendCommand's limit). */
+  instanceIds: string[];
+  parameters: Record<string, string[]>;
+  /** e.g. "10%" or "50" */
+  maxConcurrency?: string;
+  /** e.g. "5%" or "0" */
+  maxErrors?: string;
+  comment?: string;
+}
+
+export interface SentCommand {
+  commandId: string;
+  instanceIds: string[];
+}
+
+/** SSM's invocation statuses; the terminal ones end an invocation. */
+export type InvocationStatus =
+  | 'Pending'
+  | 'InProgress'
+  | 'Delayed'
+  | 'Success'
+  | 'Cancelled'
+  | 'TimedOut'
+  | 'Failed'
+  | 'Cancelling';
+
+export const TERMINAL_INVOCATION_STATUSES: ReadonlySet<string> = new Set([
+  'Success',
+  'Cancelled',
+  'TimedOut',
+  'Failed',
+]);
+
+export interface CommandInvocation {
+  commandId: string;
+  instanceId: string;
+  status: InvocationStatus;
+  /** Finer grain, e.g. Undeliverable, Terminated, DeliveryTimedOut, ExecutionTimedOut. */
+  statusDetails?: string;
+  /** The first part of the output of the failing step, when there is one. */
+  output?: string;
+}
+
+export interface SsmPort {
+  /** Instances registered with SSM (DescribeInstanceInformation), optionally only these ids. */
+  describeManagedInstances(instanceIds?: string[]): Promise<ManagedInstance[]>;
+  /** Parameters that exist among these names (GetParameters, 10 at a time inside); missing names are left out. */
+  getParameters(names: string[]): Promise<Parameter[]>;
+  /** One version of a parameter ("name:version"); undefined when that version or the parameter does not exist. */
+  getParameterVersion(name: string, version: number): Promise<Parameter | undefined>;
+  /** Writes a new version and returns its number. */
+  putParameter(name: string, value: string, tier: ParameterTier): Promise<number>;
+  /** One SendCommand per batch of at most 50 ids. NotYetManagedError names an id SSM does not know. */
+  sendCommand(input: SendCommandInput): Promise<SentCommand[]>;
+  listCommandInvocations(commandId: string): Promise<CommandInvocation[]>;
+}
+
+export type LogGroupClass = 'STANDARD' | 'INFREQUENT_ACCESS';
+
+export interface LogGroup {
+  name: string;
+  /** Undefined: never expire. */
+  retentionInDays?: number;
+  kmsKeyId?: string;
+  logGroupClass?: LogGroupClass;
+}
+
+export interface CreateLogGroupInput {
+  name: string;
+  kmsKeyId?: string;
+  logGroupClass?: LogGroupClass;
+  tags: Record<string, string>;
+}
+
+export interface LogsPort {
+  /** Every log group whose name starts with the prefix. Paginated inside (50 a page). */
+  describeLogGroups(namePrefix: string): Promise<LogGroup[]>;
+  /** Throws AlreadyExistsError when the group exists. */
+  createLogGroup(input: CreateLogGroupInput): Promise<void>;
+  putRetentionPolicy(name: string, retentionInDays: number): Promise<void>;
+}
+
+/** The agent actions the service's SSM document performs. */
+export type AgentAction = 'install-and-configure' | 'configure' | 'restart' | 'stop';
+
+export type RecordStatus =
+  | 'pending' //       selected, not yet configured
+  | 'in-flight' //     a command is out
+  | 'configured' //    the target configuration version is applied
+  | 'failed' //        the last command failed after its retries
+  | 'unreachable' //   not SSM-managed within the registration window
+  | 'invalid' //       the selection names no valid configuration
+  | 'drift' //         drift reported and left alone (e.g. a foreign profile in report mode)
+  | 'deselected' //    selector tag removed
+  | 'closed'; //       instance terminated
+
+export interface InFlightCommand {
+  /** Before SendCommand returns, a claim id ("claim-…"); then the SSM command id. */
+  commandId: string;
+  action: AgentAction;
+  configName?: string;
+  version?: number;
+  sentAt: number;
+  /** After this the claim is void (a command outcome that never arrives must not block forever). */
+  leaseExpiresAt: number;
+}
+
+/** One item per instance in the state table. */
+export interface InstanceRecord {
+  instanceId: string;
+  status: RecordStatus;
+  configName?: string;
+  targetVersion?: number;
+  appliedConfig?: string;
+  appliedVersion?: number;
+  inFlight?: InFlightCommand;
+  /** Failed attempts at the current target; reset when the target changes or a command succeeds. */
+  attempts: number;
+  lastError?: string;
+  /** When the worker first found the instance running but not SSM-managed (registration window start). */
+  waitingSince?: number;
+  updatedAt: number;
+  /** Optimistic concurrency: every write must name the revision it read. */
+  revision: number;
+}
+
+export interface StatePort {
+  get(instanceId: string): Promise<InstanceRecord | undefined>;
+  list(): Promise<InstanceRecord[]>;
+  /**
+   * Conditional write: succeeds only when the stored revision equals `expectedRevision`
+   * (undefined: the item must not exist yet), else throws ConflictError. Stores revision + 1.
+   */
+  put(record: Omit<InstanceRecord, 'revision'>, expectedRevision: number | undefined): Promise<InstanceRecord>;
+}
+
+export interface WorkItem {
+  instanceId: string;
+  reason: string;
+  attempt: number;
+  /** Set for a rollout: the configuration version to converge on. */
+  configName?: string;
+}
+
+export interface QueuePort {
+  /** SQS allows a delay of at most 900 s per message; the adapter clamps to it. */
+  enqueue(items: WorkItem[], delaySeconds?: number): Promise<void>;
+}
+
+export interface ServiceEvent {
+  detailType: string;
+  detail: Record<string, unknown>;
+}
+
+export interface EventsPort {
+  /** PutEvents on the default bus with source "fleetwatch", 10 entries per call inside. */
+  publish(events: ServiceEvent[]): Promise<void>;
+}
+
+/** The minimal structured logger lib/ writes to; Powertools' Logger satisfies it. */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Counters lib/ emits; Powertools' Metrics is adapted to it in functions/. */
+export interface MetricSink {
+  count(name: string, value?: number): void;
+}
+
+export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
+export const noMetrics: MetricSink = { count() {} };
+
+/** Everything the domain needs from the outside world, built in one composition root. */
+export interface Ports {
+  ec2: Ec2Port;
+  iam: IamPort;
+  ssm: SsmPort;
+  logs: LogsPort;
+  state: StatePort;
+  queue: QueuePort;
+  events: EventsPort;
+  clock: Clock;
+  log: Log;
+  metrics: MetricSink;
+}
