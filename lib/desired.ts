@@ -1,0 +1,105 @@
+/**
+ * Desired state of one instance, from its tags and the stage's configuration set. Pure.
+ * The selector tag's value is untrusted input: it is matched against CONFIG_NAME_PATTERN and the
+ * known set before it is used for anything, and never reaches a shell, a document or an ARN.
+ */
+import type { AgentConfig } from './agent/index.js';
+import { resolveLogGroupName } from './agent/index.js';
+import { CONFIG_NAME_PATTERN, type Settings } from './config.js';
+import type { Instance, LogGroupClass } from './ports.js';
+
+/** One version of a configuration, read from Parameter Store and validated. */
+export interface ConfigurationVersion {
+  configName: string;
+  parameterName: string;
+  version: number;
+  config: AgentConfig;
+}
+
+/** A configuration whose current parameter version is missing or fails the validator. */
+export interface UnusableConfiguration {
+  configName: string;
+  parameterName: string;
+  version?: number;
+  problems: string[];
+}
+
+export interface ConfigSet {
+  usable: Map<string, ConfigurationVersion>;
+  unusable: Map<string, UnusableConfiguration>;
+}
+
+export interface DesiredLogGroup {
+  name: string;
+  retentionInDays: number;
+  logGroupClass: LogGroupClass;
+  kmsKeyId?: string;
+}
+
+export type Selection =
+  | { kind: 'unselected' }
+  | { kind: 'invalid'; reason: string }
+  | {
+      kind: 'selected';
+      configuration: ConfigurationVersion;
+      logGroups: DesiredLogGroup[];
+      /** Log groups the service cannot create ahead (e.g. a {date} name): the agent makes them. */
+      skippedLogGroups: { template: string; reason: string }[];
+    };
+
+export function selectionOf(instance: Instance, configs: ConfigSet, settings: Settings): Selection {
+  const value = instance.tags[settings.selectorTagKey];
+  if (value === undefined) return { kind: 'unselected' };
+  if (!CONFIG_NAME_PATTERN.test(value)) {
+    return {
+      kind: 'invalid',
+      reason: `tag ${settings.selectorTagKey}=${JSON.stringify(value)} is not a configuration name (must match ${CONFIG_NAME_PATTERN.source})`,
+    };
+  }
+  const configuration = configs.usable.get(value);
+  if (!configuration) {
+    const unusable = configs.unusable.get(value);
+    if (unusable) {
+      return {
+        kind: 'invalid',
+        reason: `configuration ${value} (parameter ${unusable.parameterName}) is not usable: ${unusable.problems.join('; ')}`,
+      };
+    }
+    return {
+      kind: 'invalid',
+      reason: `tag ${settings.selectorTagKey}=${JSON.stringify(value)} names no configuration of stage ${settings.stage} (known: ${settings.configNames.join(', ')})`,
+    };
+  }
+  return { kind: 'selected', configuration, ...logGroupsFor(instance, configuration.config, settings) };
+}
+
+/** The log groups an instance's configuration names, placeholders resolved for that instance. */
+export function logGroupsFor(
+  instance: Instance,
+  config: AgentConfig,
+  settings: Settings,
+): { logGroups: DesiredLogGroup[]; skippedLogGroups: { template: string; reason: string }[] } {
+  const facts = {
+    instanceId: instance.instanceId,
+    privateIpAddress: instance.privateIpAddress,
+    privateDnsName: instance.privateDnsName,
+    region: settings.region,
+    accountId: settings.accountId,
+  };
+  const logGroups: DesiredLogGroup[] = [];
+  const skippedLogGroups: { template: string; reason: string }[] = [];
+  for (const spec of config.logGroups) {
+    const resolved = resolveLogGroupName(spec.name, facts);
+    if (!resolved.ok) {
+      skippedLogGroups.push({ template: spec.name, reason: resolved.reason });
+      continue;
+    }
+    logGroups.push({
+      name: resolved.name,
+      retentionInDays: spec.retentionInDays ?? settings.defaultRetentionDays,
+      logGroupClass: spec.logGroupClass ?? settings.logGroupClass,
+      ...(settings.logGroupKmsKeyArn && { kmsKeyId: settings.logGroupKmsKeyArn }),
+    });
+  }
+  return { logGroups, skippedLogGroups };
+}

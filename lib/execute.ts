@@ -1,0 +1,347 @@
+/**
+ * The executor: applies a plan through the ports. Every action is an ensure, so applying the same
+ * plan twice, or a plan made from stale state, converges instead of failing: AlreadyExists on a
+ * create, an association that raced in, a command already in flight are all success or a skip.
+ * One action failing never stops the others; each outcome is reported.
+ */
+import { serviceTags, type Settings } from './config.js';
+import { settleWithConcurrency } from './concurrency.js';
+import {
+  AlreadyExistsError,
+  IamNotPropagatedError,
+  IncorrectStateError,
+  NotYetManagedError,
+  errorMessage,
+} from './errors.js';
+import { type Action, type AgentCommand, isAgentCommand } from './plan.js';
+import type { Ports, WorkItem } from './ports.js';
+import { draftOf, updateRecord } from './records.js';
+import { SERVICE_EVENTS } from './service-events.js';
+import { documentParameters } from './agent-document.js';
+
+export type OutcomeStatus = 'done' | 'skipped' | 'failed';
+
+export interface ActionOutcome {
+  action: Action;
+  status: OutcomeStatus;
+  /** Why it was skipped or failed, or the command id it sent. */
+  detail?: string;
+}
+
+export interface ExecuteOptions {
+  /** SendCommand rate control; an ensure lets one instance's failure not cancel the others. */
+  maxConcurrency?: string;
+  maxErrors?: string;
+  /** The work item's attempt, for the delay before the next look at an instance waiting for SSM. */
+  attempt?: number;
+}
+
+/** Calls started at once per phase. The ports' own retry and rate limits do the pacing. */
+const PHASE_CONCURRENCY = 10;
+/** EC2 answers "Invalid IAM Instance Profile name" for some seconds after a profile is created. */
+const IAM_PROPAGATION_RETRIES = [2_000, 5_000, 10_000];
+
+export async function execute(
+  actions: Action[],
+  ports: Ports,
+  settings: Settings,
+  options: ExecuteOptions = {},
+): Promise<ActionOutcome[]> {
+  const byPhase = (phase: Phase) => actions.filter((action) => phaseOf(action) === phase);
+  const outcomes: ActionOutcome[] = [];
+  // Order matters: a profile before anything the agent does; log groups before the agent is
+  // configured, or the agent creates them itself with no retention, KMS key or tags.
+  outcomes.push(...(await runEach(byPhase('profile'), (action) => applyProfileAction(action, ports))));
+  outcomes.push(...(await runEach(byPhase('logs'), (action) => applyLogGroupAction(action, ports, settings))));
+  outcomes.push(...(await sendAgentCommands(byPhase('agent').filter(isAgentCommand), ports, settings, options)));
+  outcomes.push(...(await runEach(byPhase('record'), (action) => applyRecordAction(action, ports, settings, options))));
+  return outcomes;
+}
+
+type Phase = 'profile' | 'logs' | 'agent' | 'record';
+
+function phaseOf(action: Action): Phase {
+  switch (action.kind) {
+    case 'associate-profile':
+    case 'attach-policies':
+    case 'replace-profile':
+      return 'profile';
+    case 'create-log-group':
+    case 'set-retention':
+      return 'logs';
+    case 'install-and-configure':
+    case 'configure':
+    case 'restart':
+    case 'stop':
+      return 'agent';
+    default:
+      return 'record';
+  }
+}
+
+async function runEach(
+  actions: Action[],
+  apply: (action: Action) => Promise<Omit<ActionOutcome, 'action'>>,
+): Promise<ActionOutcome[]> {
+  const settled = await settleWithConcurrency(actions, PHASE_CONCURRENCY, apply);
+  return settled.map((result, index) => {
+    const action = actions[index]!;
+    return result.status === 'fulfilled'
+      ? { action, ...result.value }
+      : { action, status: 'failed', detail: errorMessage(result.reason) };
+  });
+}
+
+const done = { status: 'done' } as const;
+
+async function applyProfileAction(action: Action, ports: Ports): Promise<Omit<ActionOutcome, 'action'>> {
+  switch (action.kind) {
+    case 'associate-profile':
+      try {
+        await withIamPropagationRetry(ports, () => ports.ec2.associateProfile(action.instanceId, action.profileName));
+        return done;
+      } catch (error) {
+        // Another worker (or a person) associated a profile since we looked: the next look decides.
+        if (error instanceof IncorrectStateError) return { status: 'skipped', detail: 'a profile was associated meanwhile' };
+        throw error;
+      }
+    case 'attach-policies':
+      for (const arn of action.policyArns) await ports.iam.attachRolePolicy(action.roleName, arn);
+      return done;
+    case 'replace-profile':
+      await withIamPropagationRetry(ports, () =>
+        ports.ec2.replaceProfile(action.associationId, action.profileName, action.instanceId),
+      );
+      return done;
+    default:
+      throw new Error(`not a profile action: ${action.kind}`);
+  }
+}
+
+async function withIamPropagationRetry<T>(ports: Pick<Ports, 'clock'>, call: () => Promise<T>): Promise<T> {
+  for (const delay of IAM_PROPAGATION_RETRIES) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof IamNotPropagatedError)) throw error;
+      await ports.clock.sleep(delay);
+    }
+  }
+  return call();
+}
+
+async function applyLogGroupAction(action: Action, ports: Ports, settings: Settings): Promise<Omit<ActionOutcome, 'action'>> {
+  switch (action.kind) {
+    case 'create-log-group': {
+      let existed = false;
+      try {
+        await ports.logs.createLogGroup({
+          name: action.logGroupName,
+          logGroupClass: action.logGroupClass,
+          tags: serviceTags(settings),
+          ...(action.kmsKeyId && { kmsKeyId: action.kmsKeyId }),
+        });
+      } catch (error) {
+        if (!(error instanceof AlreadyExistsError)) throw error;
+        existed = true;
+      }
+      // Retention is a separate call; set it even when the group raced into existence.
+      if (action.retentionInDays !== -1) await ports.logs.putRetentionPolicy(action.logGroupName, action.retentionInDays);
+      return existed ? { status: 'skipped', detail: 'already existed; retention set' } : done;
+    }
+    case 'set-retention':
+      await ports.logs.putRetentionPolicy(action.logGroupName, action.retentionInDays);
+      return done;
+    default:
+      throw new Error(`not a log group action: ${action.kind}`);
+  }
+}
+
+/**
+ * Sends agent commands with the fewest SendCommand calls: instances that take the same action
+ * with the same configuration version share one command (the port splits it into batches of 50).
+ * Each instance is first claimed in the state table, so a racing worker cannot send a second one.
+ */
+async function sendAgentCommands(
+  commands: AgentCommand[],
+  ports: Ports,
+  settings: Settings,
+  options: ExecuteOptions,
+): Promise<ActionOutcome[]> {
+  const groups = new Map<string, AgentCommand[]>();
+  for (const command of commands) {
+    const key = `${command.kind}|${command.parameterName ?? ''}|${command.version ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), command]);
+  }
+  const outcomes: ActionOutcome[] = [];
+  for (const group of groups.values()) outcomes.push(...(await sendGroup(group, ports, settings, options)));
+  return outcomes;
+}
+
+async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings, options: ExecuteOptions): Promise<ActionOutcome[]> {
+  const now = ports.clock.now();
+  const claimId = `claim-${now}`;
+  const claims = await settleWithConcurrency(group, PHASE_CONCURRENCY, (command) => claim(command, claimId, ports, settings));
+  const outcomes: ActionOutcome[] = [];
+  const claimed: AgentCommand[] = [];
+  claims.forEach((result, index) => {
+    const command = group[index]!;
+    if (result.status === 'rejected') outcomes.push({ action: command, status: 'failed', detail: errorMessage(result.reason) });
+    else if (!result.value) outcomes.push({ action: command, status: 'skipped', detail: 'a command is already in flight' });
+    else claimed.push(command);
+  });
+  if (claimed.length === 0) return outcomes;
+
+  const first = claimed[0]!;
+  const send = (ids: string[]) =>
+    ports.ssm.sendCommand({
+      documentName: settings.documentName,
+      instanceIds: ids,
+      parameters: documentParameters(first),
+      maxConcurrency: options.maxConcurrency ?? settings.maxConcurrency,
+      maxErrors: options.maxErrors ?? '100%',
+      comment: `fleetwatch ${first.kind} ${first.configName ?? ''} v${first.version ?? ''}`.slice(0, 100),
+    });
+
+  let sent: { commandId: string; instanceIds: string[] }[];
+  const unmanaged: AgentCommand[] = [];
+  try {
+    sent = await send(claimed.map((command) => command.instanceId));
+  } catch (error) {
+    if (!(error instanceof NotYetManagedError)) {
+      await Promise.all(claimed.map((command) => release(command.instanceId, claimId, ports, errorMessage(error))));
+      return [...outcomes, ...claimed.map((action) => ({ action, status: 'failed' as const, detail: errorMessage(error) }))];
+    }
+    // SSM rejects the whole call for one unknown id: send one by one to find out which.
+    sent = [];
+    for (const command of claimed) {
+      try {
+        sent.push(...(await send([command.instanceId])));
+      } catch (single) {
+        if (!(single instanceof NotYetManagedError)) throw single;
+        unmanaged.push(command);
+      }
+    }
+  }
+
+  const commandIdOf = new Map<string, string>();
+  for (const batch of sent) for (const id of batch.instanceIds) commandIdOf.set(id, batch.commandId);
+  for (const command of claimed) {
+    const commandId = commandIdOf.get(command.instanceId);
+    if (commandId) {
+      await recordSent(command.instanceId, claimId, commandId, ports);
+      ports.metrics.count('CommandsSent');
+      outcomes.push({ action: command, status: 'done', detail: commandId });
+    } else {
+      await release(command.instanceId, claimId, ports, 'not registered with SSM when the command was sent');
+      outcomes.push({ action: command, status: 'failed', detail: `${command.instanceId} is not registered with SSM` });
+    }
+  }
+  if (unmanaged.length) await enqueue(ports, unmanaged.map((command) => command.instanceId), 'not registered with SSM', options.attempt ?? 0);
+  return outcomes;
+}
+
+/** Marks a command in flight for the instance unless another one is; true when this claim won. */
+async function claim(command: AgentCommand, claimId: string, ports: Ports, settings: Settings): Promise<boolean> {
+  const now = ports.clock.now();
+  let won = false;
+  await updateRecord(ports, command.instanceId, (current) => {
+    won = false;
+    if (current?.inFlight && current.inFlight.leaseExpiresAt > now) return undefined;
+    const draft = draftOf(current, command.instanceId, now);
+    const sameTarget = draft.configName === command.configName && draft.targetVersion === command.version;
+    won = true;
+    return {
+      ...draft,
+      status: 'in-flight',
+      ...(command.kind !== 'stop' && { configName: command.configName, targetVersion: command.version }),
+      attempts: sameTarget ? draft.attempts : 0,
+      inFlight: {
+        commandId: claimId,
+        action: command.kind,
+        sentAt: now,
+        leaseExpiresAt: now + settings.commandLeaseMinutes * 60_000,
+        ...(command.configName !== undefined && { configName: command.configName }),
+        ...(command.version !== undefined && { version: command.version }),
+      },
+    };
+  });
+  return won;
+}
+
+async function recordSent(instanceId: string, claimId: string, commandId: string, ports: Ports): Promise<void> {
+  await updateRecord(ports, instanceId, (current) => {
+    if (!current?.inFlight || current.inFlight.commandId !== claimId) return undefined;
+    return { ...draftOf(current, instanceId, 0), inFlight: { ...current.inFlight, commandId } };
+  });
+}
+
+async function release(instanceId: string, claimId: string, ports: Ports, why: string): Promise<void> {
+  await updateRecord(ports, instanceId, (current) => {
+    if (!current?.inFlight || current.inFlight.commandId !== claimId) return undefined;
+    const { inFlight: _inFlight, ...rest } = draftOf(current, instanceId, 0);
+    return { ...rest, status: 'pending', lastError: why };
+  });
+}
+
+/**
+ * Delay before the next look at an instance waiting for SSM: 30 s doubling, capped at 300 s.
+ * SQS allows 900 s, but a 5-minute cap bounds the lag between registration and configure, and a
+ * 45-minute window still costs at most about a dozen receives per instance.
+ */
+export function registrationDelaySeconds(attempt: number): number {
+  return Math.min(300, 30 * 2 ** Math.min(attempt, 10));
+}
+
+async function enqueue(ports: Ports, instanceIds: string[], reason: string, attempt: number): Promise<void> {
+  const items: WorkItem[] = instanceIds.map((instanceId) => ({ instanceId, reason, attempt: attempt + 1 }));
+  await ports.queue.enqueue(items, registrationDelaySeconds(attempt));
+}
+
+async function applyRecordAction(
+  action: Action,
+  ports: Ports,
+  settings: Settings,
+  options: ExecuteOptions,
+): Promise<Omit<ActionOutcome, 'action'>> {
+  const now = ports.clock.now();
+  if (!('instanceId' in action)) throw new Error(`not a record action: ${action.kind}`);
+  const id = action.instanceId;
+  switch (action.kind) {
+    case 'wait-for-registration':
+      await updateRecord(ports, id, (current) => {
+        const draft = draftOf(current, id, now);
+        if (draft.waitingSince !== undefined && draft.status === 'pending') return undefined;
+        return { ...draft, status: 'pending', waitingSince: draft.waitingSince ?? now, lastError: action.detail };
+      });
+      await enqueue(ports, [id], action.reason, options.attempt ?? 0);
+      return { status: 'done', detail: `next look in ${registrationDelaySeconds(options.attempt ?? 0)} s` };
+    case 'report-unreachable':
+      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'unreachable', lastError: action.detail }));
+      ports.metrics.count('InstancesUnreachable');
+      await ports.events.publish([{ detailType: SERVICE_EVENTS.unreachable, detail: { instanceId: id, reason: action.detail, stage: settings.stage } }]);
+      return done;
+    case 'report-invalid':
+      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'invalid', lastError: action.detail }));
+      ports.metrics.count('InvalidSelections');
+      ports.log.warn('invalid selection', { instanceId: id, reason: action.detail });
+      return done;
+    case 'report-drift':
+      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'drift', lastError: action.detail }));
+      ports.metrics.count('DriftReported');
+      ports.log.warn('drift reported, left alone', { instanceId: id, reason: action.detail });
+      return done;
+    case 'deselect':
+      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'deselected' }));
+      return done;
+    case 'close-record':
+      await updateRecord(ports, id, (current) => {
+        if (!current) return undefined;
+        const { inFlight: _inFlight, ...rest } = draftOf(current, id, now);
+        return { ...rest, status: 'closed' };
+      });
+      return done;
+    default:
+      throw new Error(`not a record action: ${action.kind}`);
+  }
+}

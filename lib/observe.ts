@@ -1,0 +1,176 @@
+/**
+ * Observed state, read through the ports with as few calls as the pages allow: one paginated
+ * describe per kind of thing for the whole fleet, never one call per instance. The planner then
+ * works on plain data.
+ */
+import { validateAgentConfig } from './agent/index.js';
+import { parameterName, type Settings } from './config.js';
+import type { ConfigSet, ConfigurationVersion, UnusableConfiguration } from './desired.js';
+import { mapWithConcurrency } from './concurrency.js';
+import type {
+  Instance,
+  InstanceRecord,
+  LogGroup,
+  ManagedInstance,
+  Ports,
+  ProfileAssociation,
+  ProfileRole,
+} from './ports.js';
+
+export interface ObservedInstance {
+  instance: Instance;
+  association?: ProfileAssociation;
+  /** The profile behind the association; undefined when there is none or it no longer exists. */
+  profile?: ProfileRole;
+  /** SSM registration; undefined when SSM does not know the instance. */
+  managed?: ManagedInstance;
+  record?: InstanceRecord;
+}
+
+export interface InstanceScope {
+  /** Only these instances (tagged or not). */
+  instanceIds?: string[];
+  /** Only instances whose selector tag names this configuration. */
+  configName?: string;
+}
+
+/** Reads every configuration parameter of the stage and validates its current version. */
+export async function observeConfigSet(ports: Pick<Ports, 'ssm'>, settings: Settings): Promise<ConfigSet> {
+  const names = new Map(settings.configNames.map((configName) => [parameterName(settings, configName), configName]));
+  const parameters = await ports.ssm.getParameters([...names.keys()]);
+  const usable = new Map<string, ConfigurationVersion>();
+  const unusable = new Map<string, UnusableConfiguration>();
+  for (const parameter of parameters) {
+    const configName = names.get(parameter.name);
+    if (!configName) continue;
+    const result = validateAgentConfig(parameter.value);
+    if (result.ok) {
+      usable.set(configName, { configName, parameterName: parameter.name, version: parameter.version, config: result.config });
+    } else {
+      unusable.set(configName, { configName, parameterName: parameter.name, version: parameter.version, problems: result.problems });
+    }
+  }
+  for (const [name, configName] of names) {
+    if (!usable.has(configName) && !unusable.has(configName)) {
+      unusable.set(configName, { configName, parameterName: name, problems: [`parameter ${name} does not exist`] });
+    }
+  }
+  return { usable, unusable };
+}
+
+/** The instances in scope with their profile, SSM registration and state record. */
+export async function observeInstances(
+  ports: Pick<Ports, 'ec2' | 'iam' | 'ssm' | 'state'>,
+  settings: Settings,
+  scope: InstanceScope = {},
+): Promise<ObservedInstance[]> {
+  let instances = scope.instanceIds
+    ? await ports.ec2.describeInstances(scope.instanceIds)
+    : await ports.ec2.describeInstancesByTagKey(settings.selectorTagKey);
+  if (scope.configName) {
+    instances = instances.filter((instance) => instance.tags[settings.selectorTagKey] === scope.configName);
+  }
+  if (scope.instanceIds) instances = [...instances, ...goneInstances(scope.instanceIds, instances)];
+  if (instances.length === 0) return [];
+  const ids = instances.map((instance) => instance.instanceId);
+  const running = instances.filter((instance) => instance.state === 'running').map((instance) => instance.instanceId);
+
+  // A small scope reads single items and filtered pages; a fleet reads whole tables in pages.
+  const small = scope.instanceIds !== undefined && ids.length <= 50;
+  const [associations, managed, records] = await Promise.all([
+    running.length ? ports.ec2.describeProfileAssociations(running) : Promise.resolve([]),
+    running.length ? ports.ssm.describeManagedInstances(small ? running : undefined) : Promise.resolve([]),
+    small ? readRecords(ports, ids) : ports.state.list(),
+  ]);
+
+  const associationById = new Map(associations.map((association) => [association.instanceId, association]));
+  const profiles = await observeProfiles(ports, associations);
+  const managedById = new Map(managed.map((info) => [info.instanceId, info]));
+  const recordById = new Map(records.map((record) => [record.instanceId, record]));
+
+  return instances.map((instance) => {
+    const association = associationById.get(instance.instanceId);
+    const profile = association ? profiles.get(profileNameOf(association.profileArn)) : undefined;
+    return {
+      instance,
+      ...(association && { association }),
+      ...(profile && { profile }),
+      ...(managedById.has(instance.instanceId) && { managed: managedById.get(instance.instanceId) }),
+      ...(recordById.has(instance.instanceId) && { record: recordById.get(instance.instanceId) }),
+    };
+  });
+}
+
+/**
+ * Asked-for ids that DescribeInstances no longer returns: EC2 keeps a terminated instance visible
+ * for about an hour, then forgets it. They stand as terminated so that their records get closed.
+ */
+function goneInstances(asked: string[], found: Instance[]): Instance[] {
+  const seen = new Set(found.map((instance) => instance.instanceId));
+  return [...new Set(asked)]
+    .filter((id) => !seen.has(id))
+    .map((instanceId) => ({ instanceId, state: 'terminated', tags: {}, platform: 'linux' }));
+}
+
+async function readRecords(ports: Pick<Ports, 'state'>, ids: string[]): Promise<InstanceRecord[]> {
+  const records = await Promise.all(ids.map((id) => ports.state.get(id)));
+  return records.filter((record): record is InstanceRecord => record !== undefined);
+}
+
+/** One IAM read per distinct profile: a fleet mostly shares a handful. */
+async function observeProfiles(
+  ports: Pick<Ports, 'iam'>,
+  associations: ProfileAssociation[],
+): Promise<Map<string, ProfileRole>> {
+  const names = [...new Set(associations.map((association) => profileNameOf(association.profileArn)))];
+  const roles = await mapWithConcurrency(names, 5, (name) => ports.iam.getProfileRole(name));
+  const byName = new Map<string, ProfileRole>();
+  roles.forEach((role, index) => {
+    if (role) byName.set(names[index]!, role);
+  });
+  return byName;
+}
+
+/** arn:aws:iam::123456789012:instance-profile/some/path/name → name (IAM names exclude "/"). */
+export function profileNameOf(profileArn: string): string {
+  return profileArn.slice(profileArn.lastIndexOf('/') + 1);
+}
+
+/**
+ * The existing log groups among `names`. Describes by the shortest set of literal prefixes so that
+ * per-instance names (/fleetwatch/web/{instance_id}) cost one paginated describe, not one per
+ * instance: DescribeLogGroups is limited to 5 TPS per account and region.
+ */
+export async function observeLogGroups(
+  ports: Pick<Ports, 'logs'>,
+  names: Iterable<string>,
+  templates: Iterable<string> = [],
+): Promise<Map<string, LogGroup>> {
+  const wanted = new Set(names);
+  if (wanted.size === 0) return new Map();
+  const prefixes = coveringPrefixes([...templates].map(literalPrefix).concat([...wanted]));
+  const found = new Map<string, LogGroup>();
+  for (const prefix of prefixes) {
+    for (const group of await ports.logs.describeLogGroups(prefix)) {
+      if (wanted.has(group.name)) found.set(group.name, group);
+    }
+  }
+  return found;
+}
+
+/** The part of a log group template before its first placeholder. */
+export function literalPrefix(template: string): string {
+  const brace = template.indexOf('{');
+  return brace === -1 ? template : template.slice(0, brace);
+}
+
+/** Drops every prefix that another prefix in the set already covers. Empty prefixes are dropped. */
+export function coveringPrefixes(prefixes: string[]): string[] {
+  const sorted = [...new Set(prefixes.filter(Boolean))].sort();
+  const kept: string[] = [];
+  for (const prefix of sorted) {
+    const last = kept[kept.length - 1];
+    if (last === undefined || !prefix.startsWith(last)) kept.push(prefix);
+  }
+  return kept;
+}

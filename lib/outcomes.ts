@@ -1,0 +1,165 @@
+/**
+ * Command outcomes: the version applied is recorded only after the command reports success.
+ * Outcomes arrive from EventBridge (best effort: late, twice, or never) and from the sweep, which
+ * asks SSM about commands whose outcome is overdue. Both go through recordCommandOutcome, which
+ * only acts on the command the record has in flight, so a duplicate or stale outcome is a no-op.
+ */
+import type { Settings } from './config.js';
+import { errorMessage } from './errors.js';
+import { registrationDelaySeconds } from './execute.js';
+import { mapWithConcurrency } from './concurrency.js';
+import {
+  TERMINAL_INVOCATION_STATUSES,
+  type CommandInvocation,
+  type InstanceRecord,
+  type Ports,
+} from './ports.js';
+import { draftOf, updateRecord } from './records.js';
+import { SERVICE_EVENTS } from './service-events.js';
+
+export type OutcomeEffect = 'applied' | 'retry' | 'failed' | 'ignored';
+
+export interface CommandOutcome {
+  commandId: string;
+  instanceId: string;
+  status: string;
+  statusDetails?: string;
+  output?: string;
+}
+
+/** Delay before retrying a failed command: 60 s doubling, within SQS's 900 s per message. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(900, 60 * 2 ** Math.max(0, attempts - 1));
+}
+
+export async function recordCommandOutcome(
+  ports: Ports,
+  settings: Settings,
+  outcome: CommandOutcome,
+): Promise<OutcomeEffect> {
+  if (!TERMINAL_INVOCATION_STATUSES.has(outcome.status)) return 'ignored';
+  const now = ports.clock.now();
+  let effect: OutcomeEffect = 'ignored';
+  let before: InstanceRecord | undefined;
+  const stored = await updateRecord(ports, outcome.instanceId, (current) => {
+    effect = 'ignored';
+    before = current;
+    if (!current?.inFlight || current.inFlight.commandId !== outcome.commandId) return undefined;
+    const { inFlight, ...rest } = draftOf(current, outcome.instanceId, now);
+    if (outcome.status === 'Success') {
+      effect = 'applied';
+      const { waitingSince: _w, lastError: _e, ...clean } = rest;
+      if (inFlight!.action === 'stop') {
+        const { appliedConfig: _c, appliedVersion: _v, ...stopped } = clean;
+        return { ...stopped, status: 'deselected', attempts: 0 };
+      }
+      return {
+        ...clean,
+        status: 'configured',
+        attempts: 0,
+        ...(inFlight!.configName !== undefined && { appliedConfig: inFlight!.configName }),
+        ...(inFlight!.version !== undefined && { appliedVersion: inFlight!.version }),
+      };
+    }
+    const attempts = rest.attempts + 1;
+    const lastError = describeFailure(outcome);
+    effect = attempts >= settings.maxCommandAttempts ? 'failed' : 'retry';
+    return { ...rest, status: effect === 'failed' ? 'failed' : 'pending', attempts, lastError };
+  });
+  if (!stored) return 'ignored';
+
+  const log = { instanceId: outcome.instanceId, commandId: outcome.commandId };
+  switch (effect as OutcomeEffect) {
+    case 'applied': {
+      const first = before?.appliedVersion === undefined && stored.status === 'configured';
+      ports.metrics.count(first ? 'InstancesOnboarded' : 'InstancesConfigured');
+      ports.log.info(first ? 'instance onboarded' : 'command succeeded', { ...log, configName: stored.appliedConfig, version: stored.appliedVersion });
+      if (stored.status === 'configured') {
+        await ports.events.publish([
+          {
+            detailType: first ? SERVICE_EVENTS.onboarded : SERVICE_EVENTS.configured,
+            detail: { ...log, configName: stored.appliedConfig, version: stored.appliedVersion, stage: settings.stage },
+          },
+        ]);
+      }
+      break;
+    }
+    case 'retry':
+      ports.metrics.count('CommandsFailed');
+      ports.log.warn('command failed, will retry', { ...log, attempts: stored.attempts, error: stored.lastError });
+      await ports.queue.enqueue(
+        [{ instanceId: outcome.instanceId, reason: `retry after failed command ${outcome.commandId}`, attempt: stored.attempts }],
+        retryDelaySeconds(stored.attempts),
+      );
+      break;
+    case 'failed':
+      ports.metrics.count('CommandsFailed');
+      ports.metrics.count('InstancesFailed');
+      ports.log.error('command failed, giving up', { ...log, attempts: stored.attempts, error: stored.lastError });
+      await ports.events.publish([
+        {
+          detailType: SERVICE_EVENTS.failed,
+          detail: { ...log, attempts: stored.attempts, error: stored.lastError, configName: stored.configName, version: stored.targetVersion, stage: settings.stage },
+        },
+      ]);
+      break;
+    case 'ignored':
+      break;
+  }
+  return effect;
+}
+
+function describeFailure(outcome: CommandOutcome): string {
+  const details = outcome.statusDetails && outcome.statusDetails !== outcome.status ? ` (${outcome.statusDetails})` : '';
+  const output = outcome.output ? `: ${outcome.output.trim().slice(0, 500)}` : '';
+  return `command ${outcome.commandId} ${outcome.status}${details}${output}`;
+}
+
+/**
+ * The sweep's safety net for outcome events that never arrived: asks SSM about every command in
+ * flight (one ListCommandInvocations per command, which covers its up to 50 instances), records
+ * what has finished, and fails a command whose lease ran out with no outcome.
+ */
+export async function settleInFlight(
+  ports: Ports,
+  settings: Settings,
+  records: InstanceRecord[],
+): Promise<{ settled: number; expired: number }> {
+  const now = ports.clock.now();
+  const byCommand = new Map<string, InstanceRecord[]>();
+  for (const record of records) {
+    const commandId = record.inFlight?.commandId;
+    if (!commandId) continue;
+    byCommand.set(commandId, [...(byCommand.get(commandId) ?? []), record]);
+  }
+  let settled = 0;
+  let expired = 0;
+  await mapWithConcurrency([...byCommand], 5, async ([commandId, waiting]) => {
+    let invocations: CommandInvocation[] = [];
+    // A claim that never became a command (the Lambda died between claim and send) has no invocations.
+    if (!commandId.startsWith('claim-')) {
+      try {
+        invocations = await ports.ssm.listCommandInvocations(commandId);
+      } catch (error) {
+        ports.log.warn('could not read command invocations', { commandId, error: errorMessage(error) });
+        return;
+      }
+    }
+    const byInstance = new Map(invocations.map((invocation) => [invocation.instanceId, invocation]));
+    for (const record of waiting) {
+      const invocation = byInstance.get(record.instanceId);
+      if (invocation && TERMINAL_INVOCATION_STATUSES.has(invocation.status)) {
+        if ((await recordCommandOutcome(ports, settings, invocation)) !== 'ignored') settled++;
+      } else if (record.inFlight!.leaseExpiresAt <= now) {
+        const effect = await recordCommandOutcome(ports, settings, {
+          commandId,
+          instanceId: record.instanceId,
+          status: 'TimedOut',
+          statusDetails: 'no outcome before the lease expired',
+        });
+        if (effect !== 'ignored') expired++;
+      }
+    }
+  });
+  return { settled, expired };
+}

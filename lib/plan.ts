@@ -1,0 +1,296 @@
+/**
+ * The planner: a pure function from desired and observed state to a list of typed actions.
+ * No I/O, no clock, no randomness: the same input always gives the same plan, which is exactly
+ * what a dry run prints and what the executor applies.
+ */
+import { REQUIRED_POLICY_ARNS, parameterName, type Settings } from './config.js';
+import type { DesiredLogGroup, Selection } from './desired.js';
+import type { ObservedInstance } from './observe.js';
+import type { AgentAction, LogGroup, LogGroupClass } from './ports.js';
+
+export type RequestedAction = 'ensure' | 'install' | 'configure' | 'restart';
+
+/**
+ * Who is planning. A `sweep` (reconcile of many instances) leaves an instance that is already
+ * waiting for SSM registration to the work item that waits for it; the `worker` holding that item
+ * plans the next wait itself.
+ */
+export type PlanOrigin = 'sweep' | 'worker';
+
+/** A short, stable reason (what counts group by) and the specifics for this instance or group. */
+interface Why {
+  reason: string;
+  detail: string;
+}
+
+export interface AgentCommand extends Why {
+  kind: AgentAction;
+  instanceId: string;
+  configName?: string;
+  parameterName?: string;
+  version?: number;
+}
+
+export type Action =
+  | ({ kind: 'associate-profile'; instanceId: string; profileName: string } & Why)
+  | ({ kind: 'attach-policies'; instanceId: string; roleName: string; policyArns: string[] } & Why)
+  | ({ kind: 'replace-profile'; instanceId: string; associationId: string; profileName: string } & Why)
+  | ({
+      kind: 'create-log-group';
+      logGroupName: string;
+      retentionInDays: number;
+      logGroupClass: LogGroupClass;
+      kmsKeyId?: string;
+      instanceIds: string[];
+    } & Why)
+  | ({ kind: 'set-retention'; logGroupName: string; retentionInDays: number } & Why)
+  | AgentCommand
+  | ({ kind: 'wait-for-registration'; instanceId: string } & Why)
+  | ({ kind: 'report-unreachable'; instanceId: string } & Why)
+  | ({ kind: 'report-invalid'; instanceId: string } & Why)
+  | ({ kind: 'report-drift'; instanceId: string } & Why)
+  | ({ kind: 'deselect'; instanceId: string } & Why)
+  | ({ kind: 'close-record'; instanceId: string } & Why);
+
+export type ActionKind = Action['kind'];
+
+export const AGENT_COMMAND_KINDS: ReadonlySet<ActionKind> = new Set(['install-and-configure', 'configure', 'restart', 'stop']);
+
+export function isAgentCommand(action: Action): action is AgentCommand {
+  return AGENT_COMMAND_KINDS.has(action.kind);
+}
+
+/** The instance an action is about, or undefined for a shared resource (a log group). */
+export function instanceOf(action: Action): string | undefined {
+  return 'instanceId' in action ? action.instanceId : undefined;
+}
+
+export interface PlannedInstance extends ObservedInstance {
+  selection: Selection;
+}
+
+export interface PlanInput {
+  settings: Settings;
+  now: number;
+  requested: RequestedAction;
+  origin: PlanOrigin;
+  instances: PlannedInstance[];
+  /** Existing log groups, by name, among those the selections name. */
+  logGroups: Map<string, LogGroup>;
+}
+
+export function plan(input: PlanInput): Action[] {
+  const profileActions: Action[] = [];
+  const agentActions: Action[] = [];
+  const reports: Action[] = [];
+  const wantedGroups = new Map<string, { group: DesiredLogGroup; instanceIds: string[] }>();
+
+  for (const observed of input.instances) {
+    const { instance, selection, record } = observed;
+    const id = instance.instanceId;
+
+    if (instance.state === 'terminated' || instance.state === 'shutting-down') {
+      if (record && record.status !== 'closed') {
+        reports.push({ kind: 'close-record', instanceId: id, reason: 'instance terminated', detail: `state ${instance.state}` });
+      }
+      continue;
+    }
+    if (selection.kind === 'unselected') {
+      if (record?.configName && record.status !== 'deselected' && record.status !== 'closed') {
+        const detail = `selector tag ${input.settings.selectorTagKey} removed (was ${record.configName})`;
+        if (input.settings.onDeselect === 'stop' && record.appliedConfig && instance.state === 'running' && observed.managed) {
+          agentActions.push({
+            kind: 'stop',
+            instanceId: id,
+            configName: record.appliedConfig,
+            parameterName: parameterName(input.settings, record.appliedConfig),
+            ...(record.appliedVersion !== undefined && { version: record.appliedVersion }),
+            reason: 'deselected',
+            detail: `${detail}; stop the agent`,
+          });
+        } else {
+          reports.push({ kind: 'deselect', instanceId: id, reason: 'deselected', detail });
+        }
+      }
+      continue;
+    }
+    if (selection.kind === 'invalid') {
+      if (record?.status !== 'invalid' || record.lastError !== selection.reason) {
+        reports.push({ kind: 'report-invalid', instanceId: id, reason: 'invalid selection', detail: selection.reason });
+      }
+      continue;
+    }
+    // Only a running instance can take a profile association that matters now and run a command.
+    if (instance.state !== 'running') continue;
+
+    const profile = planProfile(observed, input.settings);
+    if (profile.drift) {
+      // Report mode: the drift is reported and nothing changes on this instance (DESIGN.md 1).
+      if (record?.status !== 'drift' || record.lastError !== profile.drift) {
+        reports.push({ kind: 'report-drift', instanceId: id, reason: 'foreign profile lacks policies', detail: profile.drift });
+      }
+      continue;
+    }
+    profileActions.push(...profile.actions);
+
+    for (const group of selection.logGroups) {
+      const entry = wantedGroups.get(group.name);
+      if (entry) entry.instanceIds.push(id);
+      else wantedGroups.set(group.name, { group, instanceIds: [id] });
+    }
+
+    const agent = planAgent(observed, selection, input, profile.actions.length > 0);
+    if (agent) (agent.kind === 'report-unreachable' ? reports : agentActions).push(agent);
+  }
+
+  return [...profileActions, ...planLogGroups(wantedGroups, input.logGroups), ...agentActions, ...reports];
+}
+
+function planProfile(observed: ObservedInstance, settings: Settings): { actions: Action[]; drift?: string } {
+  const id = observed.instance.instanceId;
+  const { association, profile } = observed;
+  if (!association) {
+    return {
+      actions: [
+        { kind: 'associate-profile', instanceId: id, profileName: settings.managedProfileName, reason: 'no instance profile', detail: `associate ${settings.managedProfileName}` },
+      ],
+    };
+  }
+  const profileName = association.profileArn.slice(association.profileArn.lastIndexOf('/') + 1);
+  if (profileName === settings.managedProfileName) return { actions: [] };
+  const missing = REQUIRED_POLICY_ARNS.filter((arn) => !profile?.attachedPolicyArns.includes(arn));
+  if (missing.length === 0) return { actions: [] };
+
+  const missingNames = missing.map((arn) => arn.slice(arn.lastIndexOf('/') + 1)).join(', ');
+  const roleText = profile?.roleName ? `role ${profile.roleName}` : profile ? 'no role' : 'a profile that no longer exists';
+  const detail = `profile ${profileName} (${roleText}) lacks ${missingNames}`;
+  switch (settings.profileMode) {
+    case 'report':
+      return { actions: [], drift: detail };
+    case 'attach':
+      if (!profile?.roleName) return { actions: [], drift: `${detail}; no role to attach to` };
+      return {
+        actions: [
+          { kind: 'attach-policies', instanceId: id, roleName: profile.roleName, policyArns: [...missing], reason: 'foreign profile lacks policies', detail },
+        ],
+      };
+    case 'replace':
+      return {
+        actions: [
+          {
+            kind: 'replace-profile',
+            instanceId: id,
+            associationId: association.associationId,
+            profileName: settings.managedProfileName,
+            reason: 'foreign profile lacks policies',
+            detail: `${detail}; replace with ${settings.managedProfileName}`,
+          },
+        ],
+      };
+  }
+}
+
+function planAgent(
+  observed: ObservedInstance,
+  selection: Extract<Selection, { kind: 'selected' }>,
+  input: PlanInput,
+  profileChanging: boolean,
+): Action | undefined {
+  const { instance, record, managed } = observed;
+  const id = instance.instanceId;
+  const { configName, parameterName, version } = selection.configuration;
+  const windowMs = input.settings.registrationWindowMinutes * 60_000;
+
+  if (!managed || managed.pingStatus !== 'Online' || profileChanging) {
+    const why = !managed
+      ? 'not registered with SSM'
+      : managed.pingStatus !== 'Online'
+        ? `SSM ping status ${managed.pingStatus}`
+        : 'instance profile changing';
+    const waitingSince = record?.waitingSince;
+    if (waitingSince !== undefined && input.now - waitingSince >= windowMs) {
+      if (record?.status === 'unreachable') return undefined;
+      return {
+        kind: 'report-unreachable',
+        instanceId: id,
+        reason: 'registration window passed',
+        detail: `${why} ${Math.round((input.now - waitingSince) / 60_000)} min after it was first seen (window ${input.settings.registrationWindowMinutes} min)`,
+      };
+    }
+    if (input.origin === 'sweep' && waitingSince !== undefined) return undefined;
+    return { kind: 'wait-for-registration', instanceId: id, reason: 'not reachable by SSM yet', detail: why };
+  }
+
+  if (record?.inFlight && record.inFlight.leaseExpiresAt > input.now) return undefined;
+
+  const command = { instanceId: id, configName, parameterName, version };
+  const upToDate = record?.appliedConfig === configName && record.appliedVersion === version;
+  if (upToDate) {
+    switch (input.requested) {
+      case 'restart':
+        return { kind: 'restart', ...command, reason: 'requested', detail: `restart with ${configName} v${version}` };
+      case 'install':
+        return { kind: 'install-and-configure', ...command, reason: 'requested', detail: `reinstall, ${configName} v${version}` };
+      case 'configure':
+        return { kind: 'configure', ...command, reason: 'requested', detail: `configure ${configName} v${version}` };
+      case 'ensure':
+        return undefined;
+    }
+  }
+  if (
+    input.requested === 'ensure' &&
+    record?.status === 'failed' &&
+    record.configName === configName &&
+    record.targetVersion === version
+  ) {
+    // It failed at this very target after its retries; trying again on every sweep would only
+    // repeat the failure. A new version, or an operator's install/configure, tries again.
+    return undefined;
+  }
+  if (record?.appliedVersion === undefined || input.requested === 'install') {
+    return { kind: 'install-and-configure', ...command, reason: 'not configured', detail: `install agent, configure ${configName} v${version}` };
+  }
+  const detail =
+    record.appliedConfig !== configName
+      ? `runs ${record.appliedConfig} v${record.appliedVersion}, tag selects ${configName} v${version}`
+      : `runs v${record.appliedVersion}, current is v${version}`;
+  return { kind: 'configure', ...command, reason: record.appliedConfig !== configName ? 'configuration changed' : 'version behind', detail };
+}
+
+function planLogGroups(
+  wanted: Map<string, { group: DesiredLogGroup; instanceIds: string[] }>,
+  existing: Map<string, LogGroup>,
+): Action[] {
+  const actions: Action[] = [];
+  for (const [name, { group, instanceIds }] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
+    const found = existing.get(name);
+    if (!found) {
+      actions.push({
+        kind: 'create-log-group',
+        logGroupName: name,
+        retentionInDays: group.retentionInDays,
+        logGroupClass: group.logGroupClass,
+        ...(group.kmsKeyId && { kmsKeyId: group.kmsKeyId }),
+        instanceIds,
+        reason: 'log group missing',
+        detail: `create ${name} (${retentionText(group.retentionInDays)}, ${group.logGroupClass})`,
+      });
+      continue;
+    }
+    const have = found.retentionInDays ?? -1;
+    if (have !== group.retentionInDays) {
+      actions.push({
+        kind: 'set-retention',
+        logGroupName: name,
+        retentionInDays: group.retentionInDays,
+        reason: 'retention differs',
+        detail: `${name}: ${retentionText(have)}, want ${retentionText(group.retentionInDays)}`,
+      });
+    }
+  }
+  return actions;
+}
+
+function retentionText(days: number): string {
+  return days === -1 ? 'never expire' : `${days} days`;
+}

@@ -1,0 +1,40 @@
+/**
+ * The `reconcile` function's input. Validated whole before anything is read or changed, so a
+ * typo never becomes a partial apply. Defaults are the safe ones: a dry run of an ensure.
+ */
+import { z } from 'zod';
+import { CONFIG_NAME_PATTERN } from './config.js';
+import { InvalidInputError } from './errors.js';
+import type { ReconcileRequest } from './reconcile.js';
+
+/** EC2 instance ids: i- and 8 or 17 hex digits. */
+export const INSTANCE_ID_PATTERN = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
+const requestSchema = z
+  .object({
+    dryRun: z.boolean().default(true),
+    action: z.enum(['ensure', 'install', 'configure', 'restart']).default('ensure'),
+    instanceIds: z.array(z.string().regex(INSTANCE_ID_PATTERN, 'is not an EC2 instance id')).min(1).max(1000).optional(),
+    config: z.string().regex(CONFIG_NAME_PATTERN, 'is not a configuration name').optional(),
+    maxInstances: z.number().int().positive().optional(),
+    lineLimit: z.number().int().min(0).max(10_000).optional(),
+  })
+  .strict();
+
+export function parseReconcileRequest(input: unknown): ReconcileRequest {
+  // The schedule and a bare `sls invoke` pass no data: that is a dry run of the whole fleet.
+  const raw = input === undefined || input === null || input === '' ? {} : input;
+  const parsed = requestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`);
+    throw new InvalidInputError(`invalid reconcile request: ${problems.join('; ')}`);
+  }
+  const { dryRun, action, instanceIds, config, maxInstances, lineLimit } = parsed.data;
+  return {
+    dryRun,
+    action,
+    scope: { ...(instanceIds && { instanceIds }), ...(config && { configName: config }) },
+    ...(maxInstances !== undefined && { maxInstances }),
+    ...(lineLimit !== undefined && { lineLimit }),
+  };
+}

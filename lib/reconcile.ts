@@ -1,0 +1,157 @@
+/**
+ * One reconcile: observe, compute the desired state, plan, and (unless a dry run) execute.
+ * The `reconcile` function, the schedule's sweep and the queue worker all call this; they differ
+ * only in scope and origin.
+ */
+import type { Settings } from './config.js';
+import { selectionOf } from './desired.js';
+import { execute, type ActionOutcome } from './execute.js';
+import { literalPrefix, observeConfigSet, observeInstances, observeLogGroups, type InstanceScope } from './observe.js';
+import { settleInFlight } from './outcomes.js';
+import { instanceOf, plan, type Action, type PlanOrigin, type PlannedInstance, type RequestedAction } from './plan.js';
+import type { Ports } from './ports.js';
+
+export interface ReconcileRequest {
+  dryRun: boolean;
+  action: RequestedAction;
+  scope?: InstanceScope;
+  /** Refuse (before any change) when the scope holds more instances than this. */
+  maxInstances?: number;
+  origin?: PlanOrigin;
+  /** The work item's attempt, when the worker reconciles. */
+  attempt?: number;
+  /** How many per-instance lines the report keeps; the counts always cover everything. */
+  lineLimit?: number;
+}
+
+export interface ReportLine {
+  target: string;
+  action: Action['kind'];
+  reason: string;
+  detail: string;
+  outcome?: ActionOutcome['status'];
+  outcomeDetail?: string;
+}
+
+export interface ReconcileReport {
+  dryRun: boolean;
+  action: RequestedAction;
+  instancesInScope: number;
+  selectedRunning: number;
+  actions: number;
+  byAction: Record<string, number>;
+  byReason: Record<string, number>;
+  /** Present when applied: how each action went. */
+  byOutcome?: Record<string, number>;
+  failed: number;
+  lines: ReportLine[];
+  linesOmitted: number;
+  unusableConfigurations: { configName: string; parameterName: string; version?: number; problems: string[] }[];
+  settledCommands?: number;
+}
+
+export class ScopeTooLargeError extends Error {
+  override name = 'ScopeTooLargeError';
+}
+
+export async function reconcile(ports: Ports, settings: Settings, request: ReconcileRequest): Promise<ReconcileReport> {
+  const configs = await observeConfigSet(ports, settings);
+  let observed = await observeInstances(ports, settings, request.scope);
+  if (request.maxInstances !== undefined && observed.length > request.maxInstances) {
+    throw new ScopeTooLargeError(
+      `scope holds ${observed.length} instances, more than maxInstances ${request.maxInstances}; nothing was changed`,
+    );
+  }
+
+  let settledCommands: number | undefined;
+  if (!request.dryRun) {
+    const inFlight = observed.flatMap((o) => (o.record?.inFlight ? [o.record] : []));
+    if (inFlight.length) {
+      const { settled, expired } = await settleInFlight(ports, settings, inFlight);
+      settledCommands = settled + expired;
+      if (settledCommands > 0) {
+        const fresh = await Promise.all(inFlight.map((record) => ports.state.get(record.instanceId)));
+        const byId = new Map(fresh.flatMap((record) => (record ? [[record.instanceId, record] as const] : [])));
+        observed = observed.map((o) => (byId.has(o.instance.instanceId) ? { ...o, record: byId.get(o.instance.instanceId) } : o));
+      }
+    }
+  }
+
+  const planned: PlannedInstance[] = observed.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
+  const names = new Set<string>();
+  const templates = new Set<string>();
+  for (const { instance, selection } of planned) {
+    if (selection.kind !== 'selected' || instance.state !== 'running') continue;
+    for (const group of selection.logGroups) names.add(group.name);
+    for (const spec of selection.configuration.config.logGroups) templates.add(spec.name);
+  }
+  const logGroups = await observeLogGroups(ports, names, [...templates].filter((t) => literalPrefix(t) !== t));
+
+  const actions = plan({
+    settings,
+    now: ports.clock.now(),
+    requested: request.action,
+    origin: request.origin ?? 'sweep',
+    instances: planned,
+    logGroups,
+  });
+
+  const outcomes = request.dryRun
+    ? undefined
+    : await execute(actions, ports, settings, request.attempt === undefined ? {} : { attempt: request.attempt });
+
+  return summarize(request, planned, actions, outcomes, configs.unusable.values(), settledCommands);
+}
+
+function summarize(
+  request: ReconcileRequest,
+  planned: PlannedInstance[],
+  actions: Action[],
+  outcomes: ActionOutcome[] | undefined,
+  unusable: Iterable<{ configName: string; parameterName: string; version?: number; problems: string[] }>,
+  settledCommands: number | undefined,
+): ReconcileReport {
+  const count = (into: Record<string, number>, key: string) => {
+    into[key] = (into[key] ?? 0) + 1;
+  };
+  const byAction: Record<string, number> = {};
+  const byReason: Record<string, number> = {};
+  for (const action of actions) {
+    count(byAction, action.kind);
+    count(byReason, action.reason);
+  }
+  const byOutcome: Record<string, number> = {};
+  for (const outcome of outcomes ?? []) count(byOutcome, outcome.status);
+
+  const limit = request.lineLimit ?? 200;
+  const rows = outcomes ?? actions.map((action) => ({ action }) as { action: Action; status?: ActionOutcome['status']; detail?: string });
+  const lines: ReportLine[] = rows.slice(0, limit).map(({ action, status, detail }) => ({
+    target: instanceOf(action) ?? ('logGroupName' in action ? action.logGroupName : '-'),
+    action: action.kind,
+    reason: action.reason,
+    detail: action.detail,
+    ...(status && { outcome: status }),
+    ...(detail && { outcomeDetail: detail }),
+  }));
+
+  return {
+    dryRun: request.dryRun,
+    action: request.action,
+    instancesInScope: planned.length,
+    selectedRunning: planned.filter((p) => p.selection.kind === 'selected' && p.instance.state === 'running').length,
+    actions: actions.length,
+    byAction,
+    byReason,
+    ...(outcomes && { byOutcome }),
+    failed: outcomes?.filter((o) => o.status === 'failed').length ?? 0,
+    lines,
+    linesOmitted: Math.max(0, rows.length - limit),
+    unusableConfigurations: [...unusable].map(({ configName, parameterName, version, problems }) => ({
+      configName,
+      parameterName,
+      ...(version !== undefined && { version }),
+      problems,
+    })),
+    ...(settledCommands !== undefined && { settledCommands }),
+  };
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { configNameOfParameter, loadSettings, parameterName, testSettings } from '../lib/config.js';
+import { ConfigError } from '../lib/errors.js';
+
+const minimal = {
+  FLEETWATCH_STAGE: 'prod',
+  AWS_REGION: 'eu-west-1',
+  FLEETWATCH_ACCOUNT_ID: '123456789012',
+  FLEETWATCH_MANAGED_PROFILE_NAME: 'fleetwatch-prod-agent',
+  FLEETWATCH_PARAMETER_PREFIX: 'AmazonCloudWatch-fleetwatch-prod-',
+  FLEETWATCH_CONFIG_NAMES: 'default, web,windows',
+  FLEETWATCH_DOCUMENT_NAME: 'fleetwatch-prod-agent',
+};
+
+describe('loadSettings', () => {
+  it('applies safe production defaults', () => {
+    const settings = loadSettings(minimal);
+    expect(settings).toMatchObject({
+      selectorTagKey: 'fleetwatch:config',
+      profileMode: 'report',
+      onDeselect: 'leave',
+      defaultRetentionDays: 30,
+      registrationWindowMinutes: 45,
+      maxConcurrency: '10%',
+      maxErrors: '5%',
+      configNames: ['default', 'web', 'windows'],
+    });
+  });
+
+  it('names every bad or missing variable at once', () => {
+    let error: unknown;
+    try {
+      loadSettings({
+        ...minimal,
+        FLEETWATCH_ACCOUNT_ID: undefined,
+        FLEETWATCH_PROFILE_MODE: 'overwrite',
+        FLEETWATCH_DEFAULT_RETENTION_DAYS: '10',
+        FLEETWATCH_PARAMETER_PREFIX: 'fleetwatch-prod-',
+        FLEETWATCH_MAX_ERRORS: 'lots',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect((error as ConfigError).problems).toHaveLength(5);
+    expect(problems).toContain('FLEETWATCH_ACCOUNT_ID is required');
+    expect(problems).toContain('FLEETWATCH_PROFILE_MODE');
+    expect(problems).toContain('FLEETWATCH_DEFAULT_RETENTION_DAYS must be one of -1, 1, 3');
+    expect(problems).toContain('FLEETWATCH_PARAMETER_PREFIX must start with AmazonCloudWatch-');
+    expect(problems).toContain('FLEETWATCH_MAX_ERRORS');
+  });
+
+  it('rejects a configuration name that a tag could never select', () => {
+    expect(() => loadSettings({ ...minimal, FLEETWATCH_CONFIG_NAMES: 'web,../x' })).toThrow(/FLEETWATCH_CONFIG_NAMES/);
+  });
+});
+
+describe('parameter names', () => {
+  const settings = testSettings();
+  it('round-trips a configuration name', () => {
+    expect(parameterName(settings, 'web')).toBe('AmazonCloudWatch-fleetwatch-dev-web');
+    expect(configNameOfParameter(settings, 'AmazonCloudWatch-fleetwatch-dev-web')).toBe('web');
+  });
+  it('does not claim another stage or an unknown configuration', () => {
+    expect(configNameOfParameter(settings, 'AmazonCloudWatch-fleetwatch-prod-web')).toBeUndefined();
+    expect(configNameOfParameter(settings, 'AmazonCloudWatch-fleetwatch-dev-nosuch')).toBeUndefined();
+  });
+});
