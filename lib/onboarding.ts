@@ -1,0 +1,91 @@
+/**
+ * What each event means for the fleet. Events only enqueue work (or record an outcome); the
+ * worker reconciles one instance per work item with the same observe/plan/execute as `reconcile`.
+ * Every function here is safe to run twice for the same event.
+ */
+import type { Settings } from './config.js';
+import { InvalidInputError } from './errors.js';
+import {
+  commandInvocationSchema,
+  ec2StateChangeSchema,
+  instanceIdFromArn,
+  parseEvent,
+  tagChangeSchema,
+} from './event-schemas.js';
+import { recordCommandOutcome, type OutcomeEffect } from './outcomes.js';
+import type { Ports, WorkItem } from './ports.js';
+import { reconcile, type ReconcileReport } from './reconcile.js';
+import { TERMINAL_INVOCATION_STATUSES } from './ports.js';
+
+export type EventEffect =
+  | { effect: 'enqueued'; instanceId: string; reason: string }
+  | { effect: 'ignored'; instanceId?: string; reason: string }
+  | { effect: 'outcome'; instanceId: string; commandId: string; outcome: OutcomeEffect };
+
+/** EC2 state change: a running instance is onboarded; a terminated one is closed by the worker. */
+export async function onInstanceStateChange(ports: Ports, event: unknown): Promise<EventEffect> {
+  const { detail } = parseEvent(ec2StateChangeSchema, event, 'EC2 state-change');
+  const instanceId = detail['instance-id'];
+  if (detail.state !== 'running' && detail.state !== 'terminated') {
+    return { effect: 'ignored', instanceId, reason: `state ${detail.state} needs nothing` };
+  }
+  // No tags in this event: the worker reads them, so an untagged instance costs one describe.
+  await ports.queue.enqueue([{ instanceId, reason: `state ${detail.state}`, attempt: 0 }]);
+  return { effect: 'enqueued', instanceId, reason: `state ${detail.state}` };
+}
+
+/** Tag change: selected, reselected or deselected: the worker re-evaluates the instance. */
+export async function onTagChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
+  const parsed = parseEvent(tagChangeSchema, event, 'tag-change');
+  const instanceId = parsed.resources.map(instanceIdFromArn).find((id) => id !== undefined);
+  if (!instanceId) throw new InvalidInputError(`tag-change event names no EC2 instance: resources ${JSON.stringify(parsed.resources)}`);
+  if (!parsed.detail['changed-tag-keys'].includes(settings.selectorTagKey)) {
+    return { effect: 'ignored', instanceId, reason: `changed tags do not include ${settings.selectorTagKey}` };
+  }
+  const value = parsed.detail.tags?.[settings.selectorTagKey];
+  const reason = value === undefined ? 'selector tag removed' : 'selector tag set';
+  await ports.queue.enqueue([{ instanceId, reason, attempt: 0 }]);
+  return { effect: 'enqueued', instanceId, reason };
+}
+
+/**
+ * A command invocation finished. Only the service's own document counts; the failure text is
+ * read from SSM because the event carries none.
+ */
+export async function onCommandInvocation(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
+  const { detail } = parseEvent(commandInvocationSchema, event, 'command invocation status-change');
+  const instanceId = detail['instance-id'];
+  const commandId = detail['command-id'];
+  if (detail['document-name'] !== settings.documentName) {
+    return { effect: 'ignored', instanceId, reason: `document ${detail['document-name']} is not ${settings.documentName}` };
+  }
+  if (!TERMINAL_INVOCATION_STATUSES.has(detail.status)) {
+    return { effect: 'ignored', instanceId, reason: `status ${detail.status} is not final` };
+  }
+  let statusDetails: string | undefined;
+  let output: string | undefined;
+  if (detail.status !== 'Success') {
+    const invocation = (await ports.ssm.listCommandInvocations(commandId)).find((i) => i.instanceId === instanceId);
+    statusDetails = invocation?.statusDetails;
+    output = invocation?.output;
+  }
+  const outcome = await recordCommandOutcome(ports, settings, {
+    commandId,
+    instanceId,
+    status: detail.status,
+    ...(statusDetails !== undefined && { statusDetails }),
+    ...(output !== undefined && { output }),
+  });
+  return { effect: 'outcome', instanceId, commandId, outcome };
+}
+
+/** The worker's job for one work item: reconcile that instance, applied. */
+export async function reconcileWorkItem(ports: Ports, settings: Settings, item: WorkItem): Promise<ReconcileReport> {
+  return reconcile(ports, settings, {
+    dryRun: false,
+    action: 'ensure',
+    scope: { instanceIds: [item.instanceId] },
+    origin: 'worker',
+    attempt: item.attempt,
+  });
+}
