@@ -15,7 +15,7 @@ export interface Instance {
   tags: Record<string, string>;
   platform: Platform;
   privateIpAddress?: string;
-  /** e.g. ip-10-0-0-12.eu-west-1.compute.internal; its first label is the default OS hostname. */
+  /** e.g. ip-10-0-0-12.eu-west-1.compute.internal: what the agent's {hostname} placeholder resolves to (instance metadata). */
   privateDnsName?: string;
 }
 
