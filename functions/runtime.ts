@@ -8,7 +8,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
 import { loadSettings, type Settings } from '../lib/config.js';
-import type { MetricSink, Ports } from '../lib/ports.js';
+import type { Log, MetricSink, Ports } from '../lib/ports.js';
 
 export const logger = new Logger({ serviceName: 'fleetwatch' });
 export const metrics = new Metrics({ namespace: 'fleetwatch', serviceName: 'fleetwatch' });
@@ -18,6 +18,14 @@ const metricSink: MetricSink = {
   count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
 };
 
+/** Powertools' Logger takes extra attributes as a rest argument; lib/ logs through this narrower shape. */
+const log: Log = {
+  debug: (message, extra) => logger.debug(message, extra ?? {}),
+  info: (message, extra) => logger.info(message, extra ?? {}),
+  warn: (message, extra) => logger.warn(message, extra ?? {}),
+  error: (message, extra) => logger.error(message, extra ?? {}),
+};
+
 let built: { settings: Settings; ports: Ports } | undefined;
 
 /** Settings and ports, built on first use and kept for the life of the execution environment. */
@@ -25,7 +33,7 @@ export function runtime(): { settings: Settings; ports: Ports } {
   if (!built) {
     const settings = loadSettings(process.env);
     const resources = loadAwsResources(process.env);
-    const ports = createAwsPorts({ ...settings, ...resources }, { log: logger, metrics: metricSink });
+    const ports = createAwsPorts({ ...settings, ...resources }, { log, metrics: metricSink });
     built = { settings, ports };
   }
   return built;

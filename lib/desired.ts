@@ -14,6 +14,13 @@ export interface ConfigurationVersion {
   parameterName: string;
   version: number;
   config: AgentConfig;
+  /**
+   * A rollout of this version is under way: it paces the instances that run an older version,
+   * so a sweep or worker must not configure them ahead of it.
+   */
+  rolloutInProgress?: boolean;
+  /** Set when the newest parameter version was rejected or rolled back and this older one stands. */
+  heldBack?: { version: number; why: string };
 }
 
 /** A configuration whose current parameter version is missing or fails the validator. */

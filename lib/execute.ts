@@ -18,6 +18,7 @@ import type { Ports, WorkItem } from './ports.js';
 import { draftOf, updateRecord } from './records.js';
 import { SERVICE_EVENTS } from './service-events.js';
 import { documentParameters } from './agent-document.js';
+import { chunk } from './chunk.js';
 
 export type OutcomeStatus = 'done' | 'skipped' | 'failed';
 
@@ -36,6 +37,8 @@ export interface ExecuteOptions {
   attempt?: number;
 }
 
+/** SendCommand takes at most 50 instance ids. */
+const SEND_COMMAND_MAX_IDS = 50;
 /** Calls started at once per phase. The ports' own retry and rate limits do the pacing. */
 const PHASE_CONCURRENCY = 10;
 /** EC2 answers "Invalid IAM Instance Profile name" for some seconds after a profile is created. */
@@ -203,23 +206,27 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
       comment: `fleetwatch ${first.kind} ${first.configName ?? ''} v${first.version ?? ''}`.slice(0, 100),
     });
 
-  let sent: { commandId: string; instanceIds: string[] }[];
+  // One SendCommand per batch of 50 (its limit), called here rather than split inside the port,
+  // so a failed call fails only its own batch: a batch already sent keeps its claims.
+  const sent: { commandId: string; instanceIds: string[] }[] = [];
   const unmanaged: AgentCommand[] = [];
-  try {
-    sent = await send(claimed.map((command) => command.instanceId));
-  } catch (error) {
-    if (!(error instanceof NotYetManagedError)) {
-      await Promise.all(claimed.map((command) => release(command.instanceId, claimId, ports, errorMessage(error))));
-      return [...outcomes, ...claimed.map((action) => ({ action, status: 'failed' as const, detail: errorMessage(error) }))];
-    }
-    // SSM rejects the whole call for one unknown id: send one by one to find out which.
-    sent = [];
-    for (const command of claimed) {
-      try {
-        sent.push(...(await send([command.instanceId])));
-      } catch (single) {
-        if (!(single instanceof NotYetManagedError)) throw single;
-        unmanaged.push(command);
+  const failed = new Map<string, string>();
+  for (const batch of chunk(claimed, SEND_COMMAND_MAX_IDS)) {
+    try {
+      sent.push(...(await send(batch.map((command) => command.instanceId))));
+    } catch (error) {
+      if (!(error instanceof NotYetManagedError)) {
+        for (const command of batch) failed.set(command.instanceId, errorMessage(error));
+        continue;
+      }
+      // SSM rejects the whole call for one unknown id: send one by one to find out which.
+      for (const command of batch) {
+        try {
+          sent.push(...(await send([command.instanceId])));
+        } catch (single) {
+          if (single instanceof NotYetManagedError) unmanaged.push(command);
+          else failed.set(command.instanceId, errorMessage(single));
+        }
       }
     }
   }
@@ -233,8 +240,9 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
       ports.metrics.count('CommandsSent');
       outcomes.push({ action: command, status: 'done', detail: commandId });
     } else {
-      await release(command.instanceId, claimId, ports, 'not registered with SSM when the command was sent');
-      outcomes.push({ action: command, status: 'failed', detail: `${command.instanceId} is not registered with SSM` });
+      const why = failed.get(command.instanceId) ?? `${command.instanceId} is not registered with SSM`;
+      await release(command.instanceId, claimId, ports, why);
+      outcomes.push({ action: command, status: 'failed', detail: why });
     }
   }
   if (unmanaged.length) await enqueue(ports, unmanaged.map((command) => command.instanceId), 'not registered with SSM', options.attempt ?? 0);

@@ -34,20 +34,61 @@ export interface InstanceScope {
   configName?: string;
 }
 
-/** Reads every configuration parameter of the stage and validates its current version. */
-export async function observeConfigSet(ports: Pick<Ports, 'ssm'>, settings: Settings): Promise<ConfigSet> {
+/**
+ * Reads every configuration parameter of the stage and decides which version of each stands:
+ * the current one, unless its rollout was rejected by the validator or rolled back, in which case
+ * the last good version stands (read with GetParameter's "name:version" selector) and the
+ * instances keep it.
+ */
+export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, settings: Settings): Promise<ConfigSet> {
   const names = new Map(settings.configNames.map((configName) => [parameterName(settings, configName), configName]));
-  const parameters = await ports.ssm.getParameters([...names.keys()]);
+  const [parameters, rollouts] = await Promise.all([
+    ports.ssm.getParameters([...names.keys()]),
+    Promise.all(settings.configNames.map((configName) => ports.rollouts.get(configName))),
+  ]);
+  const rolloutOf = new Map(rollouts.flatMap((rollout) => (rollout ? [[rollout.configName, rollout] as const] : [])));
   const usable = new Map<string, ConfigurationVersion>();
   const unusable = new Map<string, UnusableConfiguration>();
+
   for (const parameter of parameters) {
     const configName = names.get(parameter.name);
     if (!configName) continue;
+    const rollout = rolloutOf.get(configName);
     const result = validateAgentConfig(parameter.value);
-    if (result.ok) {
-      usable.set(configName, { configName, parameterName: parameter.name, version: parameter.version, config: result.config });
+    const blocked =
+      rollout?.version === parameter.version && (rollout.status === 'rejected' || rollout.status === 'rolled-back')
+        ? `v${parameter.version} was ${rollout.status}${rollout.reason ? `: ${rollout.reason}` : ''}`
+        : !result.ok
+          ? `v${parameter.version} is invalid: ${result.problems.join('; ')}`
+          : undefined;
+    if (result.ok && !blocked) {
+      usable.set(configName, {
+        configName,
+        parameterName: parameter.name,
+        version: parameter.version,
+        config: result.config,
+        ...(rollout?.status === 'in-progress' && rollout.version === parameter.version && { rolloutInProgress: true }),
+      });
+      continue;
+    }
+    const fallback = rollout?.goodVersion ?? (rollout?.status === 'completed' ? rollout.version : undefined);
+    const good = fallback !== undefined && fallback !== parameter.version ? await ports.ssm.getParameterVersion(parameter.name, fallback) : undefined;
+    const goodResult = good ? validateAgentConfig(good.value) : undefined;
+    if (good && goodResult?.ok) {
+      usable.set(configName, {
+        configName,
+        parameterName: parameter.name,
+        version: good.version,
+        config: goodResult.config,
+        heldBack: { version: parameter.version, why: blocked! },
+      });
     } else {
-      unusable.set(configName, { configName, parameterName: parameter.name, version: parameter.version, problems: result.problems });
+      unusable.set(configName, {
+        configName,
+        parameterName: parameter.name,
+        version: parameter.version,
+        problems: [blocked ?? 'invalid', ...(fallback === undefined ? ['no earlier version rolled out to fall back to'] : [])],
+      });
     }
   }
   for (const [name, configName] of names) {

@@ -13,6 +13,7 @@ import {
   tagChangeSchema,
 } from './event-schemas.js';
 import { recordCommandOutcome, type OutcomeEffect } from './outcomes.js';
+import { afterCommandOutcome } from './rollout.js';
 import type { Ports, WorkItem } from './ports.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { TERMINAL_INVOCATION_STATUSES } from './ports.js';
@@ -69,14 +70,15 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
     statusDetails = invocation?.statusDetails;
     output = invocation?.output;
   }
-  const outcome = await recordCommandOutcome(ports, settings, {
+  const { effect, settled } = await recordCommandOutcome(ports, settings, {
     commandId,
     instanceId,
     status: detail.status,
     ...(statusDetails !== undefined && { statusDetails }),
     ...(output !== undefined && { output }),
   });
-  return { effect: 'outcome', instanceId, commandId, outcome };
+  if (settled) await afterCommandOutcome(ports, settings, instanceId, settled, detail.status === 'Success');
+  return { effect: 'outcome', instanceId, commandId, outcome: effect };
 }
 
 /** The worker's job for one work item: reconcile that instance, applied. */

@@ -6,11 +6,11 @@
  */
 import type { Settings } from './config.js';
 import { errorMessage } from './errors.js';
-import { registrationDelaySeconds } from './execute.js';
 import { mapWithConcurrency } from './concurrency.js';
 import {
   TERMINAL_INVOCATION_STATUSES,
   type CommandInvocation,
+  type InFlightCommand,
   type InstanceRecord,
   type Ports,
 } from './ports.js';
@@ -32,12 +32,18 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(900, 60 * 2 ** Math.max(0, attempts - 1));
 }
 
+export interface RecordedOutcome {
+  effect: OutcomeEffect;
+  /** The in-flight command this outcome settled; undefined when it was ignored. */
+  settled?: InFlightCommand;
+}
+
 export async function recordCommandOutcome(
   ports: Ports,
   settings: Settings,
   outcome: CommandOutcome,
-): Promise<OutcomeEffect> {
-  if (!TERMINAL_INVOCATION_STATUSES.has(outcome.status)) return 'ignored';
+): Promise<RecordedOutcome> {
+  if (!TERMINAL_INVOCATION_STATUSES.has(outcome.status)) return { effect: 'ignored' };
   const now = ports.clock.now();
   let effect: OutcomeEffect = 'ignored';
   let before: InstanceRecord | undefined;
@@ -66,7 +72,8 @@ export async function recordCommandOutcome(
     effect = attempts >= settings.maxCommandAttempts ? 'failed' : 'retry';
     return { ...rest, status: effect === 'failed' ? 'failed' : 'pending', attempts, lastError };
   });
-  if (!stored) return 'ignored';
+  if (!stored || !before?.inFlight) return { effect: 'ignored' };
+  const settled = before.inFlight;
 
   const log = { instanceId: outcome.instanceId, commandId: outcome.commandId };
   switch (effect as OutcomeEffect) {
@@ -106,7 +113,7 @@ export async function recordCommandOutcome(
     case 'ignored':
       break;
   }
-  return effect;
+  return { effect, settled };
 }
 
 function describeFailure(outcome: CommandOutcome): string {
@@ -149,9 +156,9 @@ export async function settleInFlight(
     for (const record of waiting) {
       const invocation = byInstance.get(record.instanceId);
       if (invocation && TERMINAL_INVOCATION_STATUSES.has(invocation.status)) {
-        if ((await recordCommandOutcome(ports, settings, invocation)) !== 'ignored') settled++;
+        if ((await recordCommandOutcome(ports, settings, invocation)).effect !== 'ignored') settled++;
       } else if (record.inFlight!.leaseExpiresAt <= now) {
-        const effect = await recordCommandOutcome(ports, settings, {
+        const { effect } = await recordCommandOutcome(ports, settings, {
           commandId,
           instanceId: record.instanceId,
           status: 'TimedOut',

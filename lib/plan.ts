@@ -250,6 +250,11 @@ function planAgent(
   if (record?.appliedVersion === undefined || input.requested === 'install') {
     return { kind: 'install-and-configure', ...command, reason: 'not configured', detail: `install agent, configure ${configName} v${version}` };
   }
+  if (selection.configuration.rolloutInProgress && record.appliedConfig === configName && input.requested === 'ensure') {
+    // The rollout sends this version in waves under maxConcurrency/maxErrors; going ahead of it
+    // here would bypass that rate control.
+    return undefined;
+  }
   const detail =
     record.appliedConfig !== configName
       ? `runs ${record.appliedConfig} v${record.appliedVersion}, tag selects ${configName} v${version}`

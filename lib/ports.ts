@@ -209,6 +209,38 @@ export interface StatePort {
   put(record: Omit<InstanceRecord, 'revision'>, expectedRevision: number | undefined): Promise<InstanceRecord>;
 }
 
+export type RolloutStatus =
+  | 'in-progress' //  commands going out in waves
+  | 'completed' //    every selecting instance took the version (or failed within the threshold)
+  | 'rolled-back' //  failures passed the threshold: stopped, instances sent back to goodVersion
+  | 'rejected'; //    the version failed the validator: nothing was sent
+
+/** One item per configuration: the rollout of its newest parameter version. */
+export interface RolloutRecord {
+  configName: string;
+  version: number;
+  status: RolloutStatus;
+  /** The last version that rolled out; the rollback target. Undefined before the first success. */
+  goodVersion?: number;
+  /** Instances that selected the configuration when the rollout started. */
+  total: number;
+  sent: number;
+  succeeded: number;
+  failed: number;
+  /** The validator's problems (rejected) or why it was rolled back. */
+  reason?: string;
+  startedAt: number;
+  updatedAt: number;
+  revision: number;
+}
+
+export interface RolloutPort {
+  get(configName: string): Promise<RolloutRecord | undefined>;
+  list(): Promise<RolloutRecord[]>;
+  /** Conditional on the revision read, like StatePort.put; throws ConflictError when it lost. */
+  put(record: Omit<RolloutRecord, 'revision'>, expectedRevision: number | undefined): Promise<RolloutRecord>;
+}
+
 export interface WorkItem {
   instanceId: string;
   reason: string;
@@ -255,6 +287,7 @@ export interface Ports {
   ssm: SsmPort;
   logs: LogsPort;
   state: StatePort;
+  rollouts: RolloutPort;
   queue: QueuePort;
   events: EventsPort;
   clock: Clock;

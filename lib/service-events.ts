@@ -12,4 +12,5 @@ export const SERVICE_EVENTS = {
   rolloutCompleted: 'Rollout Completed',
   rolloutRolledBack: 'Rollout Rolled Back',
   rolloutRejected: 'Configuration Rejected',
+  configurationDeleted: 'Configuration Deleted',
 } as const;

@@ -1,0 +1,108 @@
+/**
+ * The composition root: the only place SDK clients are built (an eslint rule enforces it).
+ * Each client is built once per Lambda container and shared by every invocation, so that
+ * connections and the adaptive retry's rate state carry over between calls.
+ */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { systemClock, type Clock } from '../clock.js';
+import type { Settings } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { noMetrics, silentLog, type Log, type MetricSink, type Ports } from '../ports.js';
+import { createEc2Port } from './ec2.js';
+import { createEventsPort } from './events.js';
+import { createIamPort } from './iam.js';
+import { createLogsPort } from './logs.js';
+import { createQueuePort } from './queue.js';
+import { createSsmPort } from './ssm.js';
+import { createRolloutPort, createStatePort } from './state.js';
+
+export interface AwsResources {
+  stateTableName: string;
+  workQueueUrl: string;
+}
+
+export interface AwsPortsOptions {
+  /** Endpoint override for contract tests against a local emulator (moto). AWS_ENDPOINT_URL works too: the SDK reads it itself. */
+  endpoint?: string;
+  clock?: Clock;
+  log?: Log;
+  metrics?: MetricSink;
+}
+
+/**
+ * Control-plane APIs with low rate limits: EC2 describe calls draw from a bucket of 100 that
+ * refills at 20/s, CreateLogGroup and DescribeLogGroups allow 5 TPS per account and region, and
+ * IAM and SSM throttle bursts too. 'adaptive' retries with the standard exponential backoff
+ * and full jitter, and after a throttle also rate-limits the whole client on our side, so that
+ * a burst of concurrent ensures (one CreateLogGroup per log group) slows down together instead
+ * of each retrying into the same exhausted bucket. This SDK backs off from 1 s after a throttle
+ * (doubling, capped at 20 s), so 6 attempts wait at most 1+2+4+8+16 = 31 s (about 15 s on
+ * average): several refills of EC2's bucket (5 s) and of a 5 TPS quota, yet inside a worker's
+ * timeout. Past that, ThrottledError tells the caller to requeue rather than wait longer.
+ */
+const CONTROL_PLANE_RETRY = { retryMode: 'adaptive', maxAttempts: 6 } as const;
+
+/**
+ * DynamoDB (on-demand), SQS and EventBridge have limits far above what one reconcile sends;
+ * the standard mode's backoff covers the odd throttle without client-side rate limiting
+ * adding latency to every call. 5 attempts rather than the default 3 because a failed state
+ * write or enqueue costs a redelivery of the whole SQS message.
+ */
+const DATA_PLANE_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
+
+export function createAwsPorts(settings: Settings & AwsResources, options: AwsPortsOptions = {}): Ports {
+  const base = { region: settings.region, ...(options.endpoint && { endpoint: options.endpoint }) };
+  const log = options.log ?? silentLog;
+
+  const dynamo = new DynamoDBClient({ ...base, ...DATA_PLANE_RETRY });
+  // removeUndefinedValues: records carry optional fields; DynamoDB has no "undefined" and the
+  // marshaller throws on one unless told to drop it.
+  const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+
+  return {
+    ec2: createEc2Port(new EC2Client({ ...base, ...CONTROL_PLANE_RETRY })),
+    iam: createIamPort(new IAMClient({ ...base, ...CONTROL_PLANE_RETRY })),
+    ssm: createSsmPort(new SSMClient({ ...base, ...CONTROL_PLANE_RETRY }), log),
+    logs: createLogsPort(new CloudWatchLogsClient({ ...base, ...CONTROL_PLANE_RETRY })),
+    state: createStatePort(documents, settings.stateTableName),
+    rollouts: createRolloutPort(documents, settings.stateTableName),
+    queue: createQueuePort(new SQSClient({ ...base, ...DATA_PLANE_RETRY }), settings.workQueueUrl),
+    events: createEventsPort(new EventBridgeClient({ ...base, ...DATA_PLANE_RETRY })),
+    clock: options.clock ?? systemClock,
+    log,
+    metrics: options.metrics ?? noMetrics,
+  };
+}
+
+const RESOURCE_VARIABLES = { stateTableName: 'FLEETWATCH_STATE_TABLE', workQueueUrl: 'FLEETWATCH_WORK_QUEUE_URL' } as const;
+
+const resourcesSchema = z.object({
+  // DynamoDB table names: 3-255 of letters, digits, underscore, dash and dot.
+  stateTableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'),
+  workQueueUrl: z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL' }),
+});
+
+/** The table and queue serverless.yml passes in; throws one ConfigError naming every bad or missing variable. */
+export function loadAwsResources(env: Record<string, string | undefined> = process.env): AwsResources {
+  const raw = {
+    stateTableName: env[RESOURCE_VARIABLES.stateTableName] || undefined,
+    workQueueUrl: env[RESOURCE_VARIABLES.workQueueUrl] || undefined,
+  };
+  const parsed = resourcesSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const key = issue.path[0] as keyof AwsResources;
+      const message = raw[key] === undefined ? 'is required' : issue.message;
+      return `${RESOURCE_VARIABLES[key]} ${message} (got ${JSON.stringify(raw[key])})`;
+    }),
+  );
+}

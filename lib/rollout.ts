@@ -1,0 +1,345 @@
+/**
+ * Configuration rollout. A Parameter Store change of one of the stage's configurations is
+ * validated before anything is sent; a valid version goes out in waves under the stage's
+ * maxConcurrency and maxErrors; when failures pass the threshold the rollout stops and the
+ * instances that took the version are configured back to the last good one.
+ *
+ * Why roll back by version and not by rewriting the parameter: every command names the exact
+ * version it applies ("name:version"), so going back is one configure with the old version
+ * number. The parameter keeps the bad version as its newest (the operator's edit is not silently
+ * undone), and the rollout record marks it rolled back, so sweeps and new instances get the good
+ * version until a new one is written.
+ */
+import { validateAgentConfig } from './agent/index.js';
+import { configNameOfParameter, parameterName, type Settings } from './config.js';
+import { selectionOf } from './desired.js';
+import { errorMessage } from './errors.js';
+import { parameterChangeSchema, parseEvent } from './event-schemas.js';
+import { execute } from './execute.js';
+import { observeConfigSet, observeInstances, observeLogGroups, literalPrefix, type ObservedInstance } from './observe.js';
+import type { EventEffect } from './onboarding.js';
+import { plan, type Action, type AgentCommand } from './plan.js';
+import type { InFlightCommand, Ports, RolloutRecord } from './ports.js';
+import { allowedErrorsFor, concurrencyFor } from './rate.js';
+import { ConflictError } from './errors.js';
+import { SERVICE_EVENTS } from './service-events.js';
+
+/** Parameter Store Change for one of this stage's configuration parameters. */
+export async function onParameterChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
+  const { detail } = parseEvent(parameterChangeSchema, event, 'Parameter Store change');
+  const configName = configNameOfParameter(settings, detail.name);
+  if (!configName) return { effect: 'ignored', reason: `parameter ${detail.name} is not a configuration of stage ${settings.stage}` };
+  switch (detail.operation) {
+    case 'Delete':
+      await reportDeletedParameter(ports, settings, configName, detail.name);
+      return { effect: 'ignored', reason: `parameter ${detail.name} deleted: selecting instances reported, nothing stopped` };
+    case 'LabelParameterVersion':
+      return { effect: 'ignored', reason: 'a label changes no version' };
+    default: {
+      const rollout = await startRollout(ports, settings, configName);
+      return { effect: 'ignored', reason: `rollout of ${configName} v${rollout?.version ?? '?'}: ${rollout?.status ?? 'no parameter'}` };
+    }
+  }
+}
+
+async function reportDeletedParameter(ports: Ports, settings: Settings, configName: string, name: string): Promise<void> {
+  const instances = await observeInstances(ports, settings, { configName });
+  const ids = instances.map((o) => o.instance.instanceId);
+  ports.metrics.count('ConfigurationsDeleted');
+  ports.log.error('configuration parameter deleted; its instances keep their agent as it is', {
+    parameter: name,
+    configName,
+    instances: ids.length,
+    instanceIds: ids.slice(0, 100),
+  });
+  await ports.events.publish([
+    { detailType: SERVICE_EVENTS.configurationDeleted, detail: { configName, parameter: name, instanceIds: ids, stage: settings.stage } },
+  ]);
+}
+
+/** Validates the newest version and starts its rollout; a duplicate event for the same version changes nothing. */
+export async function startRollout(ports: Ports, settings: Settings, configName: string): Promise<RolloutRecord | undefined> {
+  const name = parameterName(settings, configName);
+  const [parameter] = await ports.ssm.getParameters([name]);
+  if (!parameter) {
+    ports.log.warn('configuration parameter not found; nothing to roll out', { parameter: name });
+    return undefined;
+  }
+  const existing = await ports.rollouts.get(configName);
+  if (existing && existing.version === parameter.version) return existing;
+
+  const now = ports.clock.now();
+  const goodVersion = existing?.status === 'completed' ? existing.version : existing?.goodVersion;
+  const base = {
+    configName,
+    version: parameter.version,
+    ...(goodVersion !== undefined && { goodVersion }),
+    total: 0,
+    sent: 0,
+    succeeded: 0,
+    failed: 0,
+    startedAt: now,
+    updatedAt: now,
+  };
+  const validation = validateAgentConfig(parameter.value);
+  if (!validation.ok) {
+    const reason = validation.problems.join('; ');
+    const stored = await putRollout(ports, { ...base, status: 'rejected', reason }, existing?.revision);
+    ports.metrics.count('ConfigurationsRejected');
+    ports.log.error('configuration version rejected; no command sent, instances keep the version they have', {
+      parameter: name,
+      version: parameter.version,
+      problems: validation.problems,
+    });
+    await ports.events.publish([
+      {
+        detailType: SERVICE_EVENTS.rolloutRejected,
+        detail: { configName, parameter: name, version: parameter.version, problems: validation.problems, stage: settings.stage },
+      },
+    ]);
+    return stored;
+  }
+  await putRollout(ports, { ...base, status: 'in-progress' }, existing?.revision);
+  ports.log.info('rollout started', { configName, version: parameter.version, goodVersion });
+  return advanceRollout(ports, settings, configName, { first: true });
+}
+
+async function putRollout(ports: Ports, record: Omit<RolloutRecord, 'revision'>, expected: number | undefined): Promise<RolloutRecord> {
+  return ports.rollouts.put({ ...record, updatedAt: ports.clock.now() }, expected);
+}
+
+interface Census {
+  atTarget: ObservedInstance[];
+  failed: ObservedInstance[];
+  inFlight: ObservedInstance[];
+  pending: ObservedInstance[];
+  /** Running but not reachable by SSM: the worker onboards them when they register. */
+  unreachable: ObservedInstance[];
+}
+
+function census(observed: ObservedInstance[], rollout: RolloutRecord, now: number): Census {
+  const result: Census = { atTarget: [], failed: [], inFlight: [], pending: [], unreachable: [] };
+  for (const o of observed) {
+    if (o.instance.state !== 'running') continue;
+    const record = o.record;
+    if (record?.appliedConfig === rollout.configName && record.appliedVersion === rollout.version) result.atTarget.push(o);
+    else if (record?.inFlight && record.inFlight.leaseExpiresAt > now) result.inFlight.push(o);
+    else if (record?.configName === rollout.configName && record.targetVersion === rollout.version && record.attempts > 0) result.failed.push(o);
+    else if (!o.managed || o.managed.pingStatus !== 'Online') result.unreachable.push(o);
+    else result.pending.push(o);
+  }
+  return result;
+}
+
+/**
+ * Moves an in-progress rollout on: creates the version's log groups first (on the first step),
+ * refills the commands in flight up to maxConcurrency when half of them have finished, stops and
+ * rolls back when failures pass maxErrors, and completes when nothing is left. Idempotent: it
+ * decides from the state table, so calling it twice, or from two places, sends nothing twice
+ * (each instance is claimed before its command goes out).
+ */
+export async function advanceRollout(
+  ports: Ports,
+  settings: Settings,
+  configName: string,
+  options: { first?: boolean } = {},
+): Promise<RolloutRecord | undefined> {
+  const rollout = await ports.rollouts.get(configName);
+  if (rollout?.status !== 'in-progress') return rollout;
+
+  const [configs, observed] = await Promise.all([
+    observeConfigSet(ports, settings),
+    observeInstances(ports, settings, { configName }),
+  ]);
+  const configuration = configs.usable.get(configName);
+  if (!configuration || configuration.version !== rollout.version) {
+    // A newer version superseded this one, or the parameter is gone: this rollout is over.
+    return rollout;
+  }
+  const now = ports.clock.now();
+  const running = observed.filter((o) => o.instance.state === 'running');
+  const total = Math.max(rollout.total, running.length);
+  const counts = census(observed, rollout, now);
+
+  if (options.first) await ensureLogGroups(ports, settings, configs, running);
+
+  const allowedErrors = allowedErrorsFor(settings.maxErrors, total);
+  if (counts.failed.length > allowedErrors) return rollBack(ports, settings, rollout, counts, total, allowedErrors);
+
+  const concurrency = concurrencyFor(settings.maxConcurrency, total);
+  let sent = 0;
+  // Refill when half the window has drained: fewer, fuller SendCommand calls than one per outcome.
+  if (counts.pending.length > 0 && counts.inFlight.length <= Math.floor(concurrency / 2)) {
+    const wave = counts.pending.slice(0, concurrency - counts.inFlight.length);
+    const commands: AgentCommand[] = wave.map((o) => ({
+      kind: o.record?.appliedVersion === undefined ? 'install-and-configure' : 'configure',
+      instanceId: o.instance.instanceId,
+      configName,
+      parameterName: configuration.parameterName,
+      version: rollout.version,
+      reason: 'rollout',
+      detail: `roll out ${configName} v${rollout.version}`,
+    }));
+    const outcomes = await execute(commands, ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
+    sent = outcomes.filter((outcome) => outcome.status === 'done').length;
+  }
+
+  const finished = counts.pending.length === 0 && counts.inFlight.length === 0;
+  const next: Omit<RolloutRecord, 'revision'> = {
+    ...rollout,
+    total,
+    sent: rollout.sent + sent,
+    succeeded: counts.atTarget.length,
+    failed: counts.failed.length,
+    status: finished ? 'completed' : 'in-progress',
+    updatedAt: now,
+  };
+  const stored = await putRolloutQuietly(ports, next, rollout.revision);
+  if (finished && stored) {
+    ports.metrics.count('RolloutsCompleted');
+    const failures = counts.failed.map((o) => ({ instanceId: o.instance.instanceId, error: o.record?.lastError }));
+    ports.log.info('rollout completed', { configName, version: rollout.version, succeeded: counts.atTarget.length, failed: failures.length, unreachable: counts.unreachable.length });
+    await ports.events.publish([
+      {
+        detailType: SERVICE_EVENTS.rolloutCompleted,
+        detail: { configName, version: rollout.version, succeeded: counts.atTarget.length, failed: failures.slice(0, 50), unreachable: counts.unreachable.length, stage: settings.stage },
+      },
+    ]);
+  }
+  return stored ?? (await ports.rollouts.get(configName));
+}
+
+/** A lost conditional write means another caller moved the rollout on; its view wins. */
+async function putRolloutQuietly(ports: Ports, record: Omit<RolloutRecord, 'revision'>, expected: number): Promise<RolloutRecord | undefined> {
+  try {
+    return await ports.rollouts.put(record, expected);
+  } catch (error) {
+    if (error instanceof ConflictError) return undefined;
+    throw error;
+  }
+}
+
+async function ensureLogGroups(
+  ports: Ports,
+  settings: Settings,
+  configs: Awaited<ReturnType<typeof observeConfigSet>>,
+  running: ObservedInstance[],
+): Promise<void> {
+  const planned = running.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
+  const names = new Set<string>();
+  const templates = new Set<string>();
+  for (const { selection } of planned) {
+    if (selection.kind !== 'selected') continue;
+    selection.logGroups.forEach((group) => names.add(group.name));
+    selection.configuration.config.logGroups.forEach((spec) => templates.add(spec.name));
+  }
+  const logGroups = await observeLogGroups(ports, names, [...templates].filter((t) => literalPrefix(t) !== t));
+  const actions = plan({ settings, now: ports.clock.now(), requested: 'ensure', origin: 'sweep', instances: planned, logGroups }).filter(
+    (action): action is Extract<Action, { kind: 'create-log-group' | 'set-retention' }> =>
+      action.kind === 'create-log-group' || action.kind === 'set-retention',
+  );
+  const outcomes = await execute(actions, ports, settings);
+  const failed = outcomes.filter((outcome) => outcome.status === 'failed');
+  if (failed.length) ports.log.warn('some log groups could not be created before the rollout', { failed: failed.map((f) => f.detail).slice(0, 20) });
+}
+
+async function rollBack(
+  ports: Ports,
+  settings: Settings,
+  rollout: RolloutRecord,
+  counts: Census,
+  total: number,
+  allowedErrors: number,
+): Promise<RolloutRecord | undefined> {
+  const reason = `${counts.failed.length} of ${total} instances failed v${rollout.version}, more than maxErrors ${settings.maxErrors} (${allowedErrors})`;
+  const stored = await putRolloutQuietly(
+    ports,
+    { ...rollout, total, status: 'rolled-back', reason, succeeded: counts.atTarget.length, failed: counts.failed.length, updatedAt: ports.clock.now() },
+    rollout.revision,
+  );
+  if (!stored) return ports.rollouts.get(rollout.configName);
+  ports.metrics.count('RolloutsRolledBack');
+  ports.log.error('rollout stopped and rolled back', { configName: rollout.configName, version: rollout.version, goodVersion: rollout.goodVersion, reason });
+
+  let rolledBack = 0;
+  if (rollout.goodVersion !== undefined) {
+    // Only those that took the version need to go back; those that failed kept the old one.
+    // Instances still in flight with it are sent back by the worker when their outcome arrives.
+    const commands: AgentCommand[] = counts.atTarget.map((o) => ({
+      kind: 'configure',
+      instanceId: o.instance.instanceId,
+      configName: rollout.configName,
+      parameterName: parameterName(settings, rollout.configName),
+      version: rollout.goodVersion!,
+      reason: 'rollback',
+      detail: `roll back ${rollout.configName} v${rollout.version} → v${rollout.goodVersion}`,
+    }));
+    const outcomes = await execute(commands, ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
+    rolledBack = outcomes.filter((outcome) => outcome.status === 'done').length;
+  } else {
+    ports.log.error('no earlier version rolled out: nothing to roll back to; the instances that took it keep it', {
+      configName: rollout.configName,
+      version: rollout.version,
+    });
+  }
+  await ports.events.publish([
+    {
+      detailType: SERVICE_EVENTS.rolloutRolledBack,
+      detail: { configName: rollout.configName, version: rollout.version, goodVersion: rollout.goodVersion, reason, rolledBack, stage: settings.stage },
+    },
+  ]);
+  return stored;
+}
+
+/**
+ * After a command outcome. A rollout in progress counts it on its record (a cheap conditional
+ * write) and is moved on (a full look at its instances) only when that is due: half the window
+ * has drained, or failures passed the threshold. An instance that took a version that was rolled
+ * back meanwhile goes back on the work queue, where the worker configures the good version.
+ */
+export async function afterCommandOutcome(
+  ports: Ports,
+  settings: Settings,
+  instanceId: string,
+  settled: InFlightCommand,
+  succeeded: boolean,
+): Promise<void> {
+  if (!settled.configName || settled.version === undefined) return;
+  const configName = settled.configName;
+  try {
+    const rollout = await countOutcome(ports, configName, settled.version, succeeded);
+    if (!rollout || rollout.version !== settled.version) return;
+    if (rollout.status === 'rolled-back' && succeeded) {
+      await ports.queue.enqueue([{ instanceId, reason: `v${rollout.version} of ${configName} was rolled back`, attempt: 0 }]);
+      return;
+    }
+    if (rollout.status !== 'in-progress') return;
+    const inFlight = rollout.sent - rollout.succeeded - rollout.failed;
+    const due =
+      rollout.failed > allowedErrorsFor(settings.maxErrors, rollout.total) ||
+      inFlight <= Math.floor(concurrencyFor(settings.maxConcurrency, rollout.total) / 2);
+    if (due) await advanceRollout(ports, settings, configName);
+  } catch (error) {
+    // The outcome itself is recorded; the sweep moves the rollout on if this step failed.
+    ports.log.warn('could not move the rollout on after an outcome', { instanceId, configName, error: errorMessage(error) });
+  }
+}
+
+/** Adds one outcome to an in-progress rollout's counters; returns the rollout as it now stands. */
+async function countOutcome(ports: Ports, configName: string, version: number, succeeded: boolean): Promise<RolloutRecord | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    const rollout = await ports.rollouts.get(configName);
+    if (rollout?.status !== 'in-progress' || rollout.version !== version) return rollout;
+    const next = {
+      ...rollout,
+      succeeded: rollout.succeeded + (succeeded ? 1 : 0),
+      failed: rollout.failed + (succeeded ? 0 : 1),
+      updatedAt: ports.clock.now(),
+    };
+    try {
+      return await ports.rollouts.put(next, rollout.revision);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 5) throw error;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError } from '../../lib/errors.js';
+import type { InstanceRecord } from '../../lib/ports.js';
+import { awsError, awsPorts, TABLE } from './helpers.js';
+
+const documents = mockClient(DynamoDBDocumentClient);
+beforeEach(() => documents.reset());
+
+const record = (instanceId: string, revision: number): InstanceRecord => ({ instanceId, status: 'pending', attempts: 0, updatedAt: 1000, revision });
+
+describe('get', () => {
+  it('reads one item, strongly consistent', async () => {
+    documents.on(GetCommand).resolves({ Item: record('i-1', 3) });
+    expect(await awsPorts().state.get('i-1')).toEqual(record('i-1', 3));
+    expect(documents).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: { instanceId: 'i-1' }, ConsistentRead: true });
+  });
+
+  it('gives undefined for an instance never seen', async () => {
+    documents.on(GetCommand).resolves({});
+    expect(await awsPorts().state.get('i-1')).toBeUndefined();
+  });
+});
+
+describe('list', () => {
+  it('scans every page', async () => {
+    documents
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [record('i-1', 1), record('i-2', 1)], LastEvaluatedKey: { instanceId: 'i-2' } })
+      .resolvesOnce({ Items: [record('i-3', 2)] });
+    const records = await awsPorts().state.list();
+    expect(records.map((r) => r.instanceId)).toEqual(['i-1', 'i-2', 'i-3']);
+    expect(documents).toHaveReceivedCommandTimes(ScanCommand, 2);
+    expect(documents).toHaveReceivedCommandWith(ScanCommand, { TableName: TABLE });
+  });
+});
+
+describe('put', () => {
+  const { revision: _revision, ...draft } = record('i-1', 0);
+
+  it('creates only when the item does not exist, storing revision 1', async () => {
+    documents.on(PutCommand).resolves({});
+    expect(await awsPorts().state.put(draft, undefined)).toEqual({ ...draft, revision: 1 });
+    expect(documents).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+      TableName: TABLE,
+      Item: { ...draft, revision: 1 },
+      ConditionExpression: 'attribute_not_exists(instanceId)',
+    });
+  });
+
+  it('updates only the revision it read, storing the next', async () => {
+    documents.on(PutCommand).resolves({});
+    expect(await awsPorts().state.put(draft, 4)).toEqual({ ...draft, revision: 5 });
+    expect(documents).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
+      TableName: TABLE,
+      Item: { ...draft, revision: 5 },
+      ConditionExpression: '#revision = :expected',
+      ExpressionAttributeNames: { '#revision': 'revision' },
+      ExpressionAttributeValues: { ':expected': 4 },
+    });
+  });
+
+  it('maps a lost conditional write to ConflictError naming the instance', async () => {
+    documents
+      .on(PutCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: { httpStatusCode: 400 } }));
+    const writing = awsPorts().state.put(draft, 4);
+    await expect(writing).rejects.toBeInstanceOf(ConflictError);
+    await expect(writing).rejects.toMatchObject({ instanceId: 'i-1', resource: TABLE });
+  });
+
+  it('maps DynamoDB throttling to ThrottledError', async () => {
+    documents.on(PutCommand).rejects(awsError('ProvisionedThroughputExceededException'));
+    await expect(awsPorts().state.put(draft, 4)).rejects.toMatchObject({ name: 'ThrottledError', instanceId: 'i-1' });
+  });
+});
