@@ -1,0 +1,58 @@
+/** Ec2Port over the simulated account: DescribeInstances (1000 a page, ≤ 200 instance-id filter values), profile associations. */
+import type { Ec2Port, Instance } from '../../lib/ports.js';
+import type { SimulatedAccount } from '../account.js';
+import type { CallLayer } from '../calls.js';
+import { LIMITS } from '../operations.js';
+import { toAssociation } from '../world/ec2.js';
+import { batched, paginate } from './paginate.js';
+
+export function ec2Port(account: SimulatedAccount, layer: CallLayer): Ec2Port {
+  const { ec2, clock } = account;
+  return {
+    describeInstancesByTagKey: (tagKey) =>
+      // Filters tag-key and instance-state-name (all but terminated) apply before paging.
+      paginate(
+        layer,
+        'DescribeInstances',
+        LIMITS.describeInstancesPage,
+        () => {
+          const found = [];
+          for (const id of ec2.idsWithTagKey(tagKey)) {
+            const instance = ec2.get(id);
+            if (instance && instance.state !== 'terminated' && tagKey in instance.tags) found.push(instance);
+          }
+          return found;
+        },
+        (instance) => ec2.toInstance(instance),
+      ),
+
+    describeInstances: (instanceIds) =>
+      // An instance-id filter, not InstanceIds: unknown ids are left out instead of failing the call.
+      batched(layer, 'DescribeInstances', [...new Set(instanceIds)], LIMITS.ec2FilterValues, (batch) => {
+        const found: Instance[] = [];
+        for (const id of batch) {
+          const instance = ec2.get(id);
+          if (instance && ec2.visible(instance, clock.now())) found.push(ec2.toInstance(instance));
+        }
+        return found;
+      }),
+
+    describeProfileAssociations: (instanceIds) =>
+      batched(layer, 'DescribeIamInstanceProfileAssociations', [...new Set(instanceIds)], LIMITS.ec2FilterValues, (batch) =>
+        batch.flatMap((id) => {
+          const association = ec2.activeAssociationOf(id);
+          return association ? [toAssociation(association)] : [];
+        }),
+      ),
+
+    associateProfile: (instanceId, profileName) =>
+      layer.call('AssociateIamInstanceProfile', () => account.serveAssociate(instanceId, profileName), instanceId),
+
+    replaceProfile: (associationId, profileName, instanceId) =>
+      layer.call(
+        'ReplaceIamInstanceProfileAssociation',
+        () => account.serveReplace(associationId, profileName, instanceId),
+        instanceId,
+      ),
+  };
+}

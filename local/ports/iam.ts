@@ -1,0 +1,33 @@
+/** IamPort: GetInstanceProfile, then ListAttachedRolePolicies (100 a page) for its role. */
+import type { IamPort } from '../../lib/ports.js';
+import type { SimulatedAccount } from '../account.js';
+import type { CallLayer } from '../calls.js';
+import { LIMITS } from '../operations.js';
+import { paginate } from './paginate.js';
+
+export function iamPort(account: SimulatedAccount, layer: CallLayer): IamPort {
+  const { iam } = account;
+  return {
+    async getProfileRole(profileName) {
+      // NoSuchEntity on GetInstanceProfile means "no such profile": undefined, as the port says.
+      const profile = await layer.call('GetInstanceProfile', () => {
+        const found = iam.profiles.get(profileName);
+        return found && { profileName: found.profileName, roleName: found.roleName };
+      }, profileName);
+      if (!profile) return undefined;
+      const { roleName } = profile;
+      if (roleName === undefined) return { profileName, attachedPolicyArns: [] };
+      const attachedPolicyArns = await paginate(
+        layer,
+        'ListAttachedRolePolicies',
+        LIMITS.attachedPoliciesPage,
+        () => [...iam.requireRole(roleName).policyArns],
+        (arn) => arn,
+      );
+      return { profileName, roleName, attachedPolicyArns };
+    },
+
+    attachRolePolicy: (roleName, policyArn) =>
+      layer.call('AttachRolePolicy', () => account.attachRolePolicy(roleName, policyArn), roleName),
+  };
+}

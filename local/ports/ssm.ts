@@ -1,0 +1,56 @@
+/**
+ * SsmPort: DescribeInstanceInformation (50 a page, ≤ 50 ids per InstanceIds filter),
+ * GetParameters (10 names), GetParameter ("name:version"), PutParameter, SendCommand (50 ids),
+ * ListCommandInvocations (50 a page).
+ */
+import type { ManagedInstance, SentCommand, SsmPort } from '../../lib/ports.js';
+import type { SimulatedAccount } from '../account.js';
+import type { CallLayer } from '../calls.js';
+import { LIMITS, chunk } from '../operations.js';
+import { batched, paginate } from './paginate.js';
+
+export function ssmPort(account: SimulatedAccount, layer: CallLayer): SsmPort {
+  const { registration, parameters, ec2, commands } = account;
+  const info = (instanceId: string): ManagedInstance => ({
+    instanceId,
+    pingStatus: account.pingStatus(instanceId),
+    platformType: ec2.get(instanceId)?.platform === 'windows' ? 'Windows' : 'Linux',
+  });
+  return {
+    describeManagedInstances: (instanceIds) =>
+      instanceIds
+        ? batched(layer, 'DescribeInstanceInformation', [...new Set(instanceIds)], LIMITS.instanceInformationPage, (batch) =>
+            batch.filter((id) => registration.isRegistered(id)).map(info),
+          )
+        : paginate(layer, 'DescribeInstanceInformation', LIMITS.instanceInformationPage, () => [...registration.registered.keys()], (id) =>
+            registration.isRegistered(id) ? info(id) : undefined,
+          ),
+
+    getParameters: (names) =>
+      batched(layer, 'GetParameters', [...new Set(names)], LIMITS.getParametersNames, (batch) =>
+        batch.flatMap((name) => {
+          const parameter = parameters.latest(name);
+          return parameter ? [parameter] : [];
+        }),
+      ),
+
+    getParameterVersion: (name, version) =>
+      // ParameterNotFound / ParameterVersionNotFound are "undefined" at the port.
+      layer.call('GetParameter', () => parameters.version(name, version), name),
+
+    putParameter: (name, value, tier) => layer.call('PutParameter', () => account.putParameter(name, value, tier), name),
+
+    async sendCommand(input) {
+      const sent: SentCommand[] = [];
+      // SSM refuses more than 50 InstanceIds in one call; one command per batch, in order.
+      for (const batch of chunk([...new Set(input.instanceIds)], LIMITS.sendCommandInstanceIds)) {
+        const command = await layer.call('SendCommand', () => account.serveSendCommand({ ...input, instanceIds: batch }));
+        sent.push({ commandId: command.commandId, instanceIds: command.invocations.map((invocation) => invocation.instanceId) });
+      }
+      return sent;
+    },
+
+    listCommandInvocations: (commandId) =>
+      paginate(layer, 'ListCommandInvocations', LIMITS.commandInvocationsPage, () => commands.invocations(commandId), (invocation) => invocation),
+  };
+}

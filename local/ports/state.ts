@@ -1,0 +1,51 @@
+/**
+ * StatePort and RolloutPort over the one state table: GetItem, Scan (1 MB ≈ 1000 items a page;
+ * the filter on the key prefix applies after the page is read, so both kinds of item cost pages),
+ * PutItem with its condition.
+ */
+import type { InstanceRecord, RolloutPort, RolloutRecord, StatePort } from '../../lib/ports.js';
+import type { SimulatedAccount } from '../account.js';
+import type { CallLayer } from '../calls.js';
+import { LIMITS } from '../operations.js';
+import { ROLLOUT_KEY_PREFIX } from '../world/table.js';
+import { paginate } from './paginate.js';
+
+function scan<T>(account: SimulatedAccount, layer: CallLayer, prefix: string): Promise<T[]> {
+  const { table } = account;
+  return paginate(layer, 'Scan', LIMITS.scanPage, () => table.keys(), (key) => (key.startsWith(prefix) ? table.get<T>(key) : undefined));
+}
+
+export function statePort(account: SimulatedAccount, layer: CallLayer): StatePort {
+  const { table } = account;
+  return {
+    get: (instanceId) => layer.call('GetItem', () => table.get<InstanceRecord>(instanceId), instanceId),
+    list: () => scan<InstanceRecord>(account, layer, 'i-'),
+    put: (record, expectedRevision) =>
+      layer.call('PutItem', () => table.put<InstanceRecord>(record.instanceId, record, expectedRevision, record.instanceId), record.instanceId),
+  };
+}
+
+/** Rollout items carry the table key in instanceId; the port hands them out without it. */
+function strip(item: (RolloutRecord & { instanceId?: string }) | undefined): RolloutRecord | undefined {
+  if (!item) return undefined;
+  const { instanceId: _key, ...record } = item;
+  return record;
+}
+
+export function rolloutPort(account: SimulatedAccount, layer: CallLayer): RolloutPort {
+  const { table } = account;
+  const key = (configName: string) => ROLLOUT_KEY_PREFIX + configName;
+  return {
+    get: (configName) => layer.call('GetItem', () => strip(table.get<RolloutRecord>(key(configName))), key(configName)),
+    list: async () => (await scan<RolloutRecord>(account, layer, ROLLOUT_KEY_PREFIX)).map((item) => strip(item)!),
+    put: (record, expectedRevision) =>
+      layer.call(
+        'PutItem',
+        () => {
+          const item = { ...record, instanceId: key(record.configName) } as Omit<RolloutRecord, 'revision'>;
+          return strip(table.put<RolloutRecord>(key(record.configName), item, expectedRevision))!;
+        },
+        key(record.configName),
+      ),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * What an SSM document does to the CloudWatch agent on one instance, so that a scenario can
+ * assert the agent really got installed and configured, at which version, and not only that a
+ * command said Success. Understands the service's document (parameters agentAction,
+ * configurationLocation, installAgent: see lib/agent-document.ts) and the two AWS documents
+ * it stands in for (AWS-ConfigureAWSPackage, AmazonCloudWatch-ManageAgent).
+ */
+import { REQUIRED_POLICY_ARNS } from '../../lib/config.js';
+import type { Parameter } from '../../lib/ports.js';
+
+export interface AgentState {
+  installed: boolean;
+  running: boolean;
+  /** The location last applied, as the command named it ("name" or "name:version"). */
+  configLocation?: string;
+  /** The parameter and version the agent actually fetched. */
+  configParameter?: string;
+  configVersion?: number;
+  configValue?: string;
+  configuredAt?: number;
+  /** Starts and restarts (every configure restarts the agent). */
+  restarts: number;
+  /** Commands that reached the agent, whatever their outcome. */
+  commandsRun: number;
+  lastCommandId?: string;
+}
+
+export function newAgentState(): AgentState {
+  return { installed: false, running: false, restarts: 0, commandsRun: 0 };
+}
+
+export interface DocumentRun {
+  documentName: string;
+  parameters: Record<string, string[]>;
+  now: number;
+  /** GetParameter as the instance role does it: "name" or "name:version". */
+  readParameter(location: string): Parameter | undefined;
+  /** Whether the instance role may read the parameter (CloudWatchAgentServerPolicy covers AmazonCloudWatch-*). */
+  mayRead(parameterName: string): boolean;
+}
+
+export type DocumentResult = { status: 'Success'; output?: string } | { status: 'Failed'; output: string };
+
+const CLOUDWATCH_AGENT_SERVER_POLICY = REQUIRED_POLICY_ARNS[0];
+export { CLOUDWATCH_AGENT_SERVER_POLICY };
+
+const first = (parameters: Record<string, string[]>, key: string): string | undefined => parameters[key]?.[0];
+
+/** Runs the document against a copy of the agent's state; the copy replaces the state only on success. */
+export function runDocument(state: AgentState, run: DocumentRun): { result: DocumentResult; next: AgentState } {
+  const next: AgentState = { ...state };
+  const result = apply(next, run);
+  return { result, next: result.status === 'Success' ? next : state };
+}
+
+function apply(agent: AgentState, run: DocumentRun): DocumentResult {
+  const { parameters } = run;
+  switch (run.documentName) {
+    case 'AWS-ConfigureAWSPackage': {
+      const action = first(parameters, 'action') ?? 'Install';
+      if (action === 'Install') agent.installed = true;
+      else Object.assign(agent, newAgentState(), { commandsRun: agent.commandsRun, restarts: agent.restarts });
+      return { status: 'Success' };
+    }
+    case 'AmazonCloudWatch-ManageAgent': {
+      const action = first(parameters, 'action') ?? 'configure';
+      const location = first(parameters, 'optionalConfigurationLocation');
+      if (action.startsWith('configure')) return configure(agent, location, run, first(parameters, 'optionalRestart') !== 'no');
+      return control(agent, action);
+    }
+    default: {
+      // The service's own document: optionally install, then configure or stop in one command.
+      if (first(parameters, 'installAgent') === 'yes') agent.installed = true;
+      const action = first(parameters, 'agentAction') ?? 'configure';
+      if (action === 'configure') return configure(agent, first(parameters, 'configurationLocation'), run, true);
+      return control(agent, action);
+    }
+  }
+}
+
+function configure(agent: AgentState, location: string | undefined, run: DocumentRun, restart: boolean): DocumentResult {
+  // amazon-cloudwatch-agent-ctl is not there: ManageAgent fails on an instance without the agent.
+  if (!agent.installed) return { status: 'Failed', output: 'Amazon CloudWatch Agent is not installed. Install it with AWS-ConfigureAWSPackage.' };
+  if (!location) return { status: 'Failed', output: 'configure: no configuration location given' };
+  const name = location.replace(/:\d+$/, '');
+  if (!run.mayRead(name)) {
+    return {
+      status: 'Failed',
+      output: `AccessDeniedException: the instance role is not authorized to perform ssm:GetParameter on parameter/${name}`,
+    };
+  }
+  const parameter = run.readParameter(location);
+  if (!parameter) return { status: 'Failed', output: `ParameterNotFound: ${location}` };
+  try {
+    JSON.parse(parameter.value);
+  } catch {
+    return { status: 'Failed', output: `Configuration validation first phase failed: ${location} is not valid JSON` };
+  }
+  Object.assign(agent, {
+    configLocation: location,
+    configParameter: parameter.name,
+    configVersion: parameter.version,
+    configValue: parameter.value,
+    configuredAt: run.now,
+  });
+  if (restart) {
+    agent.running = true;
+    agent.restarts++;
+  }
+  return { status: 'Success', output: `configured from ssm:${parameter.name}:${parameter.version}` };
+}
+
+function control(agent: AgentState, action: string): DocumentResult {
+  if (!agent.installed) return { status: 'Failed', output: 'Amazon CloudWatch Agent is not installed.' };
+  switch (action) {
+    case 'start':
+    case 'restart':
+      agent.running = true;
+      agent.restarts++;
+      return { status: 'Success' };
+    case 'stop':
+      agent.running = false;
+      return { status: 'Success' };
+    case 'status':
+      return { status: 'Success', output: agent.running ? 'running' : 'stopped' };
+    default:
+      return { status: 'Failed', output: `unknown agent action ${action}` };
+  }
+}
