@@ -1,0 +1,261 @@
+/**
+ * The deployed stack, simulated: what serverless.yml wires up in AWS, wired up around the
+ * simulated account. The account's changes become real-shaped EventBridge events delivered to the
+ * same lib/ handlers the Lambdas call (asynchronously, optionally twice, late or never, as
+ * EventBridge may); a worker loop drains the SQS work queue with partial batch failures and a DLQ;
+ * a failed async invocation is retried as Lambda does (twice, then dropped).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAgentConfig } from '../lib/agent/index.js';
+import { parameterName, testSettings, type Settings } from '../lib/config.js';
+import { InvalidInputError, errorMessage } from '../lib/errors.js';
+import { onCommandInvocation, onInstanceStateChange, onTagChange, reconcileWorkItem, type EventEffect } from '../lib/onboarding.js';
+import type { Log, MetricSink, Ports } from '../lib/ports.js';
+import { reconcile, type ReconcileReport, type ReconcileRequest } from '../lib/reconcile.js';
+import { onParameterChange } from '../lib/rollout.js';
+import type { SimulatedAccount } from './account.js';
+import type { QueueMessage } from './world/queue.js';
+
+export interface StackOptions {
+  settings?: Partial<Settings>;
+  /** Deliver every event this many times (EventBridge is at-least-once). Default 1. */
+  eventCopies?: number;
+  /** Delivery delay of an event, ms; each copy gets a random extra up to `eventJitterMs`. Default 500. */
+  eventDelayMs?: number;
+  eventJitterMs?: number;
+  /** Fraction of command outcome events that never arrive (best-effort delivery). Default 0. */
+  dropCommandEvents?: number;
+  /** Messages per worker batch (the event source mapping's batch size). Default 10. */
+  batchSize?: number;
+  /** Receives before a failing message goes to the DLQ. Default 5, as serverless.yml sets it. */
+  maxReceiveCount?: number;
+  /** Print log lines of this level and above to stderr. Default: none. */
+  printLogs?: 'info' | 'warn' | 'error';
+}
+
+export interface LogLine {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  extra?: Record<string, unknown>;
+  time: number;
+}
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+/** Lambda retries a failed asynchronous invocation twice (after about 1 and 2 minutes). */
+const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
+
+export class SimulatedStack {
+  readonly settings: Settings;
+  readonly metrics = new Map<string, number>();
+  readonly logs: LogLine[] = [];
+  readonly rejected: { event: unknown; reason: string }[] = [];
+  /** Async invocations that failed after Lambda's retries. */
+  readonly lost: { event: unknown; error: string }[] = [];
+  readonly effects: EventEffect[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private eventCounter = 0;
+  private readonly log: Log;
+  private readonly metricSink: MetricSink;
+
+  constructor(
+    readonly account: SimulatedAccount,
+    private readonly options: StackOptions = {},
+  ) {
+    this.settings = testSettings({ accountId: account.accountId, region: account.region, ...options.settings });
+    this.metricSink = { count: (name, value = 1) => this.metrics.set(name, (this.metrics.get(name) ?? 0) + value) };
+    const threshold = options.printLogs ? LEVELS.indexOf(options.printLogs) : Infinity;
+    const write = (level: LogLine['level']) => (message: string, extra?: Record<string, unknown>) => {
+      if (level !== 'debug') this.logs.push({ level, message, ...(extra && { extra }), time: this.account.clock.now() });
+      if (LEVELS.indexOf(level) >= threshold) process.stderr.write(`${level.toUpperCase()} ${message} ${extra ? JSON.stringify(extra) : ''}\n`);
+    };
+    this.log = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+  }
+
+  /** Ports for one simulated Lambda: each gets its own retry state, as each execution environment does. */
+  ports(): Ports {
+    return this.account.ports({ log: this.log, metrics: this.metricSink });
+  }
+
+  /**
+   * Deploys the stack into the account: the managed instance profile, one parameter per bundled
+   * configuration (minified, as serverless.yml stores it), and the EventBridge rules.
+   */
+  deploy(configDir = join(import.meta.dirname, '..', 'agent', 'configs')): void {
+    this.account.createManagedProfile(this.settings.managedProfileName);
+    this.connectRules();
+    for (const configName of this.settings.configNames) {
+      const text = readFileSync(join(configDir, `${configName}.json`), 'utf8');
+      this.account.putParameter(parameterName(this.settings, configName), parseAgentConfig(configName, text).minified);
+    }
+  }
+
+  /** The configuration names bundled in agent/configs. */
+  static bundledConfigNames(configDir = join(import.meta.dirname, '..', 'agent', 'configs')): string[] {
+    return readdirSync(configDir)
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => file.slice(0, -'.json'.length))
+      .sort();
+  }
+
+  /** The EventBridge rules: the account's changes become events for the handlers. */
+  connectRules(): void {
+    if (this.unsubscribe.length) return;
+    const { account } = this;
+    const arn = (id: string) => `arn:aws:ec2:${account.region}:${account.accountId}:instance/${id}`;
+    this.unsubscribe.push(
+      account.onInstanceStateChange(({ instanceId, state }) => {
+        // The rule's pattern: state running or terminated.
+        if (state === 'running' || state === 'terminated') {
+          this.emit('aws.ec2', 'EC2 Instance State-change Notification', { 'instance-id': instanceId, state }, [arn(instanceId)]);
+        }
+      }),
+      account.onTagChange(({ instanceId, changedTagKeys, tags }) => {
+        if (!changedTagKeys.includes(this.settings.selectorTagKey)) return;
+        this.emit('aws.tag', 'Tag Change on Resource', { 'changed-tag-keys': changedTagKeys, service: 'ec2', 'resource-type': 'instance', version: 1, tags }, [arn(instanceId)]);
+      }),
+      account.onParameterChange(({ name, operation, type }) => {
+        if (!name.startsWith(this.settings.parameterPrefix)) return;
+        this.emit('aws.ssm', 'Parameter Store Change', { operation, name, type, description: '' }, []);
+      }),
+      account.onCommandEvent(({ commandId, instanceId, documentName, status }) => {
+        if (documentName !== this.settings.documentName) return;
+        if (this.options.dropCommandEvents && account.random() < this.options.dropCommandEvents) return;
+        this.emit(
+          'aws.ssm',
+          'EC2 Command Invocation Status-change Notification',
+          { 'command-id': commandId, 'document-name': documentName, 'instance-id': instanceId, 'requested-date-time': new Date(account.clock.now()).toISOString(), status },
+          [arn(instanceId)],
+        );
+      }),
+    );
+  }
+
+  disconnectRules(): void {
+    this.unsubscribe.splice(0).forEach((off) => off());
+  }
+
+  /** Puts one event on the bus, shaped as AWS delivers it. */
+  emit(source: string, detailType: string, detail: Record<string, unknown>, resources: string[]): void {
+    const event = {
+      version: '0',
+      id: `sim-${++this.eventCounter}`,
+      'detail-type': detailType,
+      source,
+      account: this.account.accountId,
+      time: new Date(this.account.clock.now()).toISOString(),
+      region: this.account.region,
+      resources,
+      detail,
+    };
+    this.deliver(event);
+  }
+
+  /** Delivers an event to the function its rule targets, asynchronously, with Lambda's retries. */
+  deliver(event: unknown): void {
+    const copies = this.options.eventCopies ?? 1;
+    for (let copy = 0; copy < copies; copy++) {
+      const jitter = Math.floor(this.account.random() * (this.options.eventJitterMs ?? 0));
+      this.track(this.invokeAsync(event, (this.options.eventDelayMs ?? 500) + jitter));
+    }
+  }
+
+  private async invokeAsync(event: unknown, delayMs: number): Promise<void> {
+    await this.account.clock.sleep(delayMs);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const effect = await this.route(event);
+        this.effects.push(effect);
+        this.metricSink.count(`Events${effect.effect[0]!.toUpperCase()}${effect.effect.slice(1)}`);
+        return;
+      } catch (error) {
+        if (error instanceof InvalidInputError) {
+          this.rejected.push({ event, reason: error.message });
+          this.metricSink.count('EventsRejected');
+          this.log.warn('event rejected', { reason: error.message });
+          return;
+        }
+        const delay = ASYNC_RETRY_DELAYS_MS[attempt];
+        if (delay === undefined) {
+          this.lost.push({ event, error: errorMessage(error) });
+          this.log.error('event handler failed after retries', { error: errorMessage(error) });
+          return;
+        }
+        await this.account.clock.sleep(delay);
+      }
+    }
+  }
+
+  /** The rules' targets: which function a detail-type goes to. */
+  private route(event: unknown): Promise<EventEffect> {
+    const detailType = (event as { 'detail-type'?: unknown } | null)?.['detail-type'];
+    const ports = this.ports();
+    switch (detailType) {
+      case 'EC2 Instance State-change Notification':
+        return onInstanceStateChange(ports, event);
+      case 'Tag Change on Resource':
+        return onTagChange(ports, this.settings, event);
+      case 'Parameter Store Change':
+        return onParameterChange(ports, this.settings, event);
+      case 'EC2 Command Invocation Status-change Notification':
+        return onCommandInvocation(ports, this.settings, event);
+      default:
+        return Promise.reject(new InvalidInputError(`no rule takes detail-type ${JSON.stringify(detailType)}`));
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work));
+  }
+
+  /** The `reconcile` function, invoked by hand or by the schedule. */
+  reconcile(request: Partial<ReconcileRequest> = {}): Promise<ReconcileReport> {
+    return reconcile(this.ports(), this.settings, { dryRun: false, action: 'ensure', ...request });
+  }
+
+  /** The worker for one batch: returns the ids of the messages that failed (partial batch response). */
+  private async work(messages: QueueMessage[]): Promise<string[]> {
+    const failed: string[] = [];
+    await Promise.all(
+      messages.map(async (message) => {
+        try {
+          const report = await reconcileWorkItem(this.ports(), this.settings, message.body);
+          if (report.failed > 0) throw new Error(report.lines.filter((l) => l.outcome === 'failed').map((l) => l.outcomeDetail).join('; '));
+        } catch (error) {
+          this.log.warn('work item failed', { instanceId: message.body.instanceId, error: errorMessage(error), receiveCount: message.receiveCount });
+          failed.push(message.messageId);
+        }
+      }),
+    );
+    return failed;
+  }
+
+  /**
+   * Runs the stack until nothing is left to happen: every event delivered, the queue empty, every
+   * command finished. Virtual time moves as far as that takes, at most `maxVirtualMs`.
+   */
+  async settle(maxVirtualMs = 6 * 3_600_000): Promise<void> {
+    const { clock, queue } = this.account;
+    const deadline = clock.now() + maxVirtualMs;
+    for (;;) {
+      // The worker polls as the event source mapping does; it sleeps on the virtual clock, so
+      // delayed messages (registration backoff) are received at their due time, not early or late.
+      await this.account.drain((messages) => this.work(messages), {
+        batchSize: this.options.batchSize ?? 10,
+        maxReceiveCount: this.options.maxReceiveCount ?? 5,
+        until: deadline,
+      });
+      while (this.inflight.size) await Promise.all([...this.inflight]);
+      if (queue.nextDue() !== undefined && clock.now() < deadline) continue;
+      if (clock.pending === 0 || clock.now() >= deadline) break;
+      // Something is still scheduled (a command running, an instance registering): let time run to it.
+      await clock.sleep(Math.min(1_000, Math.max(1, deadline - clock.now())));
+    }
+  }
+
+  metric(name: string): number {
+    return this.metrics.get(name) ?? 0;
+  }
+}
