@@ -1,0 +1,303 @@
+'use strict';
+/* global require, module -- CommonJS on Node: osls loads ${file(x.cjs)} resolvers with require() */
+/* eslint-disable @typescript-eslint/no-require-imports -- same reason */
+/**
+ * IAM for fleetwatch: one role per function, built from reusable least-privilege statement
+ * blocks, and the inline policy of the managed instance role. Resolved by serverless.yml through
+ * ${file(serverless/iam.cjs):<key>}.
+ *
+ * Rules (DESIGN.md "IAM"; test/template/template.test.ts checks them on the packaged template):
+ * - Every Action is explicit: no "*" and no "service:*".
+ * - Resource "*" only where the action has no resource-level permissions (EC2 Describe*,
+ *   ssm:DescribeInstanceInformation, ssm:ListCommandInvocations, X-Ray writes).
+ * - iam:PassRole only on the managed instance role, only to ec2.amazonaws.com.
+ *
+ * To give a new function a role: add an entry to FUNCTION_STATEMENTS below (a list of blocks
+ * from `statements`), then `role: <Name>Role` on the function in serverless.yml (roleLogicalId).
+ */
+const { loadAgentConfigs, parameterArns } = require('./agent-configs.cjs');
+
+const SERVICE = 'fleetwatch';
+/** Same as REQUIRED_POLICY_ARNS in lib/config.ts, partition-aware. */
+const AGENT_MANAGED_POLICIES = ['CloudWatchAgentServerPolicy', 'AmazonSSMManagedInstanceCore'];
+
+/** Logical ids of the resources in serverless.yml that the statements point at. */
+const REF = {
+  agentRole: 'AgentRole',
+  stateTable: 'StateTable',
+  workQueue: 'WorkQueue',
+  workDeadLetterQueue: 'WorkDeadLetterQueue',
+};
+
+const sub = (template) => ({ 'Fn::Sub': template });
+const arn = (service, resource) => sub(`arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
+const getAtt = (logicalId, attribute) => ({ 'Fn::GetAtt': [logicalId, attribute] });
+const managedPolicyArn = (name) => sub(`arn:\${AWS::Partition}:iam::aws:policy/${name}`);
+
+/** A Sid from a block name: "stateTable" -> "StateTable". */
+const sid = (name) => name[0].toUpperCase() + name.slice(1);
+
+/**
+ * Reusable statement blocks. Each takes the context ({ stage, selectorTagKey, configs, fn }) and
+ * returns one or more statements.
+ */
+const statements = {
+  /** The function's own log group (created by osls as <Fn>LogGroup with the stage's retention). */
+  ownLogs: ({ stage, fn }) => ({
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: [arn('logs', `log-group:/aws/lambda/${SERVICE}-${stage}-${fn}:*`)],
+  }),
+
+  /** tracing.lambda: true. X-Ray writes have no resource-level permissions. */
+  xray: () => ({
+    Effect: 'Allow',
+    Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+    Resource: '*',
+  }),
+
+  /** EC2 Describe* calls support no resource-level permissions. */
+  ec2Describe: () => ({
+    Effect: 'Allow',
+    Action: ['ec2:DescribeInstances', 'ec2:DescribeIamInstanceProfileAssociations'],
+    Resource: '*',
+  }),
+
+  /**
+   * Associate or replace an instance profile, only on instances that carry the stage's selector
+   * tag (the instance resource supports aws:ResourceTag; a deselected instance is left alone).
+   */
+  profileAssociation: ({ selectorTagKey }) => ({
+    Effect: 'Allow',
+    Action: ['ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation'],
+    Resource: [arn('ec2', 'instance/*')],
+    Condition: { Null: { [`aws:ResourceTag/${selectorTagKey}`]: 'false' } },
+  }),
+
+  /** Associate/Replace pass the managed role to EC2: only that role, only to EC2. */
+  passAgentRole: () => ({
+    Effect: 'Allow',
+    Action: ['iam:PassRole'],
+    Resource: [getAtt(REF.agentRole, 'Arn')],
+    Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+  }),
+
+  /** Read any instance profile and its role's policies: a foreign profile is checked for the two policies. */
+  inspectInstanceProfiles: () => ({
+    Effect: 'Allow',
+    Action: ['iam:GetInstanceProfile', 'iam:ListAttachedRolePolicies'],
+    Resource: [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:instance-profile/*'), sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*')],
+  }),
+
+  /** profileMode "attach": attach the two AWS managed policies, and nothing else, to a foreign role. */
+  attachAgentPolicies: () => ({
+    Effect: 'Allow',
+    Action: ['iam:AttachRolePolicy'],
+    Resource: [sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*')],
+    Condition: { ArnEquals: { 'iam:PolicyARN': AGENT_MANAGED_POLICIES.map(managedPolicyArn) } },
+  }),
+
+  /** DescribeInstanceInformation has no resource-level permissions. */
+  ssmInstanceInformation: () => ({
+    Effect: 'Allow',
+    Action: ['ssm:DescribeInstanceInformation'],
+    Resource: '*',
+  }),
+
+  /** The stage's configuration parameters, by exact ARN. */
+  readConfigParameters: ({ stage, configs }) => ({
+    Effect: 'Allow',
+    Action: ['ssm:GetParameter', 'ssm:GetParameters'],
+    Resource: parameterArns(stage, configs),
+  }),
+
+  writeConfigParameters: ({ stage, configs }) => ({
+    Effect: 'Allow',
+    Action: ['ssm:PutParameter'],
+    Resource: parameterArns(stage, configs),
+  }),
+
+  /** SendCommand names the document and the instances: only the stage's document, only EC2 instances of this account and region. */
+  sendAgentCommand: ({ stage }) => ({
+    Effect: 'Allow',
+    Action: ['ssm:SendCommand'],
+    Resource: [arn('ssm', `document/${SERVICE}-${stage}-agent`), arn('ec2', 'instance/*')],
+  }),
+
+  /** ListCommandInvocations has no resource-level permissions. */
+  commandInvocations: () => ({
+    Effect: 'Allow',
+    Action: ['ssm:ListCommandInvocations'],
+    Resource: '*',
+  }),
+
+  /**
+   * Log groups named in the configurations: any name, so any log group of this account and region.
+   * CreateLogGroup with tags also needs logs:TagResource.
+   */
+  manageLogGroups: () => ({
+    Effect: 'Allow',
+    Action: ['logs:DescribeLogGroups', 'logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy', 'logs:TagResource'],
+    Resource: [arn('logs', 'log-group:*')],
+  }),
+
+  stateTableRead: () => ({
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+    Resource: [getAtt(REF.stateTable, 'Arn')],
+  }),
+
+  stateTableWrite: () => ({
+    Effect: 'Allow',
+    Action: ['dynamodb:PutItem'],
+    Resource: [getAtt(REF.stateTable, 'Arn')],
+  }),
+
+  /** SendMessage also authorises SendMessageBatch. */
+  workQueueSend: () => ({
+    Effect: 'Allow',
+    Action: ['sqs:SendMessage'],
+    Resource: [getAtt(REF.workQueue, 'Arn')],
+  }),
+
+  /**
+   * The worker's SQS event source. With a role of our own osls adds no SQS permissions for an
+   * `sqs` event: the event source mapping polls with these, as the function's role.
+   */
+  workQueueConsume: () => ({
+    Effect: 'Allow',
+    Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+    Resource: [getAtt(REF.workQueue, 'Arn')],
+  }),
+
+  /** The service's own events on the default bus, source "fleetwatch" only (lib/aws/events.ts EVENT_SOURCE). */
+  serviceEvents: () => ({
+    Effect: 'Allow',
+    Action: ['events:PutEvents'],
+    Resource: [arn('events', 'event-bus/default')],
+    Condition: { StringEquals: { 'events:source': SERVICE } },
+  }),
+};
+
+/** Blocks every function role gets. */
+const BASE = ['ownLogs', 'xray'];
+
+/** The blocks each function's role is made of. One entry per function; the key is the function name in serverless.yml. */
+const FUNCTION_STATEMENTS = {
+  reconcile: [
+    ...BASE,
+    'ec2Describe',
+    'profileAssociation',
+    'passAgentRole',
+    'inspectInstanceProfiles',
+    'attachAgentPolicies',
+    'ssmInstanceInformation',
+    'readConfigParameters',
+    'writeConfigParameters',
+    'sendAgentCommand',
+    'commandInvocations',
+    'manageLogGroups',
+    'stateTableRead',
+    'stateTableWrite',
+    'workQueueSend',
+    'serviceEvents',
+  ],
+};
+
+/** "reconcile" -> "ReconcileRole", "ec2-events" -> "Ec2EventsRole". */
+function roleLogicalId(fn) {
+  return `${fn.split(/[^A-Za-z0-9]+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('')}Role`;
+}
+
+function tags(stage) {
+  return [
+    { Key: 'fleetwatch:managed-by', Value: SERVICE },
+    { Key: 'fleetwatch:stage', Value: stage },
+  ];
+}
+
+/**
+ * IAM names are global and a stage may be deployed to several regions, hence the region in the
+ * name. A RoleName (not a generated one) is what lets `sls deploy function` find the role.
+ */
+function roleName({ stage, region }, fn) {
+  const name = `${SERVICE}-${stage}-${region}-${fn}`;
+  if (name.length > 64) throw new Error(`serverless/iam.cjs: role name ${name} is longer than IAM's 64 characters; shorten the stage or function name`);
+  return name;
+}
+
+function functionRole(fn, blocks, context) {
+  const ctx = { ...context, fn };
+  const unknown = blocks.filter((b) => !statements[b]);
+  if (unknown.length > 0) throw new Error(`serverless/iam.cjs: function ${fn} names unknown statement blocks: ${unknown.join(', ')}`);
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      RoleName: roleName(context, fn),
+      Description: `fleetwatch ${context.stage}: execution role of the ${fn} function`,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      Policies: [
+        {
+          PolicyName: `${SERVICE}-${context.stage}-${fn}`,
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: blocks.flatMap((b) => [statements[b](ctx)].flat().map((s) => ({ Sid: sid(b), ...s }))),
+          },
+        },
+      ],
+      Tags: tags(context.stage),
+    },
+  };
+}
+
+/**
+ * The managed instance role's inline policy. Its managed policies grant more parameter reads than
+ * it needs: CloudWatchAgentServerPolicy allows ssm:GetParameter on parameter/AmazonCloudWatch-*
+ * (every stage's configurations) and AmazonSSMManagedInstanceCore allows ssm:GetParameter(s) on
+ * "*". An explicit Deny on everything but this stage's configuration parameters keeps an instance
+ * of one stage from reading another stage's (or any other) parameters through this role.
+ */
+function buildAgentRoleStatements({ stage, configs }) {
+  return [
+    {
+      Sid: 'OnlyThisStagesConfigurations',
+      Effect: 'Deny',
+      Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory'],
+      NotResource: parameterArns(stage, configs),
+    },
+  ];
+}
+
+async function contextOf({ resolveVariable }) {
+  const stage = String(await resolveVariable('sls:stage'));
+  const region = String(await resolveVariable('self:provider.region'));
+  const selectorTagKey = String(await resolveVariable('param:selectorTagKey'));
+  return { stage, region, selectorTagKey, configs: loadAgentConfigs() };
+}
+
+function roleResources(context) {
+  const Resources = {};
+  for (const [fn, blocks] of Object.entries(FUNCTION_STATEMENTS)) {
+    Resources[roleLogicalId(fn)] = functionRole(fn, blocks, context);
+  }
+  return { Resources };
+}
+
+module.exports = {
+  AGENT_MANAGED_POLICIES,
+  FUNCTION_STATEMENTS,
+  statements,
+  functionRole,
+  roleLogicalId,
+  roleName,
+  roleResources,
+  buildAgentRoleStatements,
+  // Resolvers for serverless.yml: ${file(serverless/iam.cjs):resources} and :agentRoleStatements.
+  /** { Resources }: one role per function of FUNCTION_STATEMENTS, for the `resources` array. */
+  resources: async (context) => roleResources(await contextOf(context)),
+  /** The managed instance role's inline policy statements. */
+  agentRoleStatements: async (context) => buildAgentRoleStatements(await contextOf(context)),
+};

@@ -1,0 +1,53 @@
+'use strict';
+/* global module -- CommonJS: osls loads ${file(x.cjs)} resolvers with require() */
+/**
+ * Small derived settings that serverless.yml cannot compute itself. Each exported resolver is
+ * called by osls for ${file(serverless/stage.cjs):<name>} with ({ resolveVariable, ... }).
+ */
+class StageSettingError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'StageSettingError';
+    // osls prints error.stack: a stack trace of this resolver would only hide the message.
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+const OFF = 'off';
+/** An EventBridge rule needs a valid expression even when disabled. */
+const PLACEHOLDER = 'rate(1 day)';
+const EXPRESSION = /^(rate\(1 (minute|hour|day)\)|rate\(([2-9]|[1-9][0-9]+) (minutes|hours|days)\)|cron\(.+\))$/;
+
+/**
+ * The drift-sweep schedule from the stage's `sweepSchedule` param: rate(...), cron(...) or "off".
+ * "off" keeps the rule with a placeholder expression and disables it (`enabled: false`, State
+ * DISABLED) rather than removing the event, so switching it back on changes one property.
+ */
+function parseSweepSchedule(value) {
+  const text = String(value).trim();
+  if (text === OFF) return { expression: PLACEHOLDER, enabled: false };
+  if (!EXPRESSION.test(text)) {
+    throw new StageSettingError(`param sweepSchedule must be "off", rate(1 hour), rate(<n> hours) (minute/hour/day) or cron(...); got ${JSON.stringify(value)}`);
+  }
+  return { expression: text, enabled: true };
+}
+
+/**
+ * SQS visibility timeout of the work queue: AWS asks for at least six times the consuming
+ * function's timeout, so that a batch Lambda is still retrying is not delivered again meanwhile.
+ */
+function visibilityTimeoutFor(workerTimeoutSeconds) {
+  const timeout = Number(workerTimeoutSeconds);
+  if (!Number.isInteger(timeout) || timeout <= 0) throw new StageSettingError(`custom.worker.timeout must be a positive integer; got ${workerTimeoutSeconds}`);
+  // SQS caps the visibility timeout at 12 hours.
+  return Math.min(6 * timeout, 43_200);
+}
+
+module.exports = {
+  StageSettingError,
+  parseSweepSchedule,
+  visibilityTimeoutFor,
+  sweepExpression: async ({ resolveVariable }) => parseSweepSchedule(await resolveVariable('param:sweepSchedule')).expression,
+  sweepEnabled: async ({ resolveVariable }) => parseSweepSchedule(await resolveVariable('param:sweepSchedule')).enabled,
+  workQueueVisibilityTimeout: async ({ resolveVariable }) => visibilityTimeoutFor(await resolveVariable('self:custom.worker.timeout')),
+};
