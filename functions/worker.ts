@@ -9,8 +9,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseWorkItem } from '../lib/work-item.js';
-import { reconcileWorkItem } from '../lib/onboarding.js';
+import { handleWorkItem } from '../lib/onboarding.js';
 import { InvalidInputError } from '../lib/errors.js';
+import { workItemTarget } from '../lib/ports.js';
 import { logger, metrics, runtime } from './runtime.js';
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -27,14 +28,19 @@ async function processRecord(record: SQSRecord): Promise<void> {
     metrics.addMetric('EventsRejected', 'Count', 1);
     return;
   }
-  logger.appendKeys({ instanceId: item.instanceId });
+  const key = 'instanceId' in item ? { instanceId: item.instanceId } : { rollout: item.rollout };
+  logger.appendKeys(key);
   try {
-    const report = await reconcileWorkItem(ports, settings, item);
-    if (report.instancesInScope === 0) logger.info('instance not found; nothing to do', { reason: item.reason });
-    for (const line of report.lines) logger.info(`${line.action}: ${line.detail}`, { ...line, reason: line.reason });
-    if (report.failed > 0) throw new Error(`${report.failed} action(s) failed for ${item.instanceId}: ${report.lines.filter((l) => l.outcome === 'failed').map((l) => l.outcomeDetail).join('; ')}`);
+    const result = await handleWorkItem(ports, settings, item);
+    if (result.notFound) logger.info('instance not found; nothing to do', { reason: item.reason });
+    for (const line of result.lines) logger.info(`${line.action}: ${line.detail}`, { ...line });
+    if (result.failed > 0) {
+      // Failing the message makes SQS deliver it again; after maxReceiveCount it lands in the DLQ.
+      const details = result.lines.filter((l) => l.outcome === 'failed').map((l) => l.outcomeDetail);
+      throw new Error(`${result.failed} action(s) failed for ${workItemTarget(item)}: ${details.join('; ')}`);
+    }
   } finally {
-    logger.removeKeys(['instanceId']);
+    logger.removeKeys(Object.keys(key));
   }
 }
 

@@ -13,7 +13,7 @@ import {
   tagChangeSchema,
 } from './event-schemas.js';
 import { recordCommandOutcome, type OutcomeEffect } from './outcomes.js';
-import { afterCommandOutcome } from './rollout.js';
+import { advanceRollout, afterCommandOutcome } from './rollout.js';
 import type { Ports, WorkItem } from './ports.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { TERMINAL_INVOCATION_STATUSES } from './ports.js';
@@ -81,13 +81,27 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
   return { effect: 'outcome', instanceId, commandId, outcome: effect };
 }
 
-/** The worker's job for one work item: reconcile that instance, applied. */
-export async function reconcileWorkItem(ports: Ports, settings: Settings, item: WorkItem): Promise<ReconcileReport> {
-  return reconcile(ports, settings, {
+export interface WorkItemResult {
+  /** Actions that failed; the worker fails the message so that SQS delivers it again. */
+  failed: number;
+  /** Lines worth a log line each. */
+  lines: { target: string; action: string; reason: string; detail: string; outcome?: string; outcomeDetail?: string }[];
+  /** The instance is gone or was never there. */
+  notFound?: boolean;
+}
+
+/** The worker's job for one work item: reconcile that instance, or move that rollout on. */
+export async function handleWorkItem(ports: Ports, settings: Settings, item: WorkItem): Promise<WorkItemResult> {
+  if ('rollout' in item) {
+    const rollout = await advanceRollout(ports, settings, item.rollout);
+    return { failed: 0, lines: rollout ? [{ target: item.rollout, action: 'rollout', reason: item.reason, detail: `v${rollout.version} ${rollout.status}` }] : [] };
+  }
+  const report: ReconcileReport = await reconcile(ports, settings, {
     dryRun: false,
     action: 'ensure',
     scope: { instanceIds: [item.instanceId] },
     origin: 'worker',
     attempt: item.attempt,
   });
+  return { failed: report.failed, lines: report.lines, ...(report.instancesInScope === 0 && { notFound: true }) };
 }

@@ -241,12 +241,25 @@ export interface RolloutPort {
   put(record: Omit<RolloutRecord, 'revision'>, expectedRevision: number | undefined): Promise<RolloutRecord>;
 }
 
-export interface WorkItem {
+/** Reconcile one instance (an event, a registration wait, a retry). */
+export interface InstanceWorkItem {
   instanceId: string;
   reason: string;
   attempt: number;
-  /** Set for a rollout: the configuration version to converge on. */
-  configName?: string;
+}
+
+/** Move a configuration's rollout on (its next wave, or a rollback). */
+export interface RolloutWorkItem {
+  rollout: string;
+  reason: string;
+  attempt: number;
+}
+
+export type WorkItem = InstanceWorkItem | RolloutWorkItem;
+
+/** What a work item is about, for logs and error messages. */
+export function workItemTarget(item: WorkItem): string {
+  return 'instanceId' in item ? item.instanceId : `rollout of ${item.rollout}`;
 }
 
 export interface QueuePort {

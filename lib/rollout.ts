@@ -99,9 +99,11 @@ export async function startRollout(ports: Ports, settings: Settings, configName:
     ]);
     return stored;
   }
-  await putRollout(ports, { ...base, status: 'in-progress' }, existing?.revision);
+  const stored = await putRollout(ports, { ...base, status: 'in-progress' }, existing?.revision);
   ports.log.info('rollout started', { configName, version: parameter.version, goodVersion });
-  return advanceRollout(ports, settings, configName, { first: true });
+  // The worker moves it on: it holds the permissions and the time a wave needs.
+  await ports.queue.enqueue([{ rollout: configName, reason: `v${parameter.version} written`, attempt: 0 }]);
+  return stored;
 }
 
 async function putRollout(ports: Ports, record: Omit<RolloutRecord, 'revision'>, expected: number | undefined): Promise<RolloutRecord> {
@@ -138,12 +140,7 @@ function census(observed: ObservedInstance[], rollout: RolloutRecord, now: numbe
  * decides from the state table, so calling it twice, or from two places, sends nothing twice
  * (each instance is claimed before its command goes out).
  */
-export async function advanceRollout(
-  ports: Ports,
-  settings: Settings,
-  configName: string,
-  options: { first?: boolean } = {},
-): Promise<RolloutRecord | undefined> {
+export async function advanceRollout(ports: Ports, settings: Settings, configName: string): Promise<RolloutRecord | undefined> {
   const rollout = await ports.rollouts.get(configName);
   if (rollout?.status !== 'in-progress') return rollout;
 
@@ -161,7 +158,8 @@ export async function advanceRollout(
   const total = Math.max(rollout.total, running.length);
   const counts = census(observed, rollout, now);
 
-  if (options.first) await ensureLogGroups(ports, settings, configs, running);
+  // The first step creates every log group the version names, before any instance is configured.
+  if (rollout.sent === 0) await ensureLogGroups(ports, settings, configs, running);
 
   const allowedErrors = allowedErrorsFor(settings.maxErrors, total);
   if (counts.failed.length > allowedErrors) return rollBack(ports, settings, rollout, counts, total, allowedErrors);
@@ -293,8 +291,8 @@ async function rollBack(
 
 /**
  * After a command outcome. A rollout in progress counts it on its record (a cheap conditional
- * write) and is moved on (a full look at its instances) only when that is due: half the window
- * has drained, or failures passed the threshold. An instance that took a version that was rolled
+ * write) and is moved on (a work item: the worker takes a full look at its instances) only when
+ * that is due: half the window has drained, or failures passed the threshold. An instance that took a version that was rolled
  * back meanwhile goes back on the work queue, where the worker configures the good version.
  */
 export async function afterCommandOutcome(
@@ -318,7 +316,7 @@ export async function afterCommandOutcome(
     const due =
       rollout.failed > allowedErrorsFor(settings.maxErrors, rollout.total) ||
       inFlight <= Math.floor(concurrencyFor(settings.maxConcurrency, rollout.total) / 2);
-    if (due) await advanceRollout(ports, settings, configName);
+    if (due) await ports.queue.enqueue([{ rollout: configName, reason: 'outcomes arrived', attempt: 0 }]);
   } catch (error) {
     // The outcome itself is recorded; the sweep moves the rollout on if this step failed.
     ports.log.warn('could not move the rollout on after an outcome', { instanceId, configName, error: errorMessage(error) });

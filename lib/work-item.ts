@@ -1,15 +1,15 @@
 /** The work queue's message body. Parsed strictly: the queue is ours, so anything else is a bug. */
 import { z } from 'zod';
+import { CONFIG_NAME_PATTERN } from './config.js';
 import { InvalidInputError } from './errors.js';
 import type { WorkItem } from './ports.js';
 import { INSTANCE_ID_PATTERN } from './reconcile-request.js';
 
-const workItemSchema = z.object({
-  instanceId: z.string().regex(INSTANCE_ID_PATTERN),
-  reason: z.string().max(500),
-  attempt: z.number().int().min(0),
-  configName: z.string().optional(),
-});
+const common = { reason: z.string().max(500), attempt: z.number().int().min(0) };
+const workItemSchema = z.union([
+  z.object({ instanceId: z.string().regex(INSTANCE_ID_PATTERN), ...common }).strict(),
+  z.object({ rollout: z.string().regex(CONFIG_NAME_PATTERN), ...common }).strict(),
+]);
 
 export function parseWorkItem(body: string): WorkItem {
   let json: unknown;
@@ -20,8 +20,7 @@ export function parseWorkItem(body: string): WorkItem {
   }
   const parsed = workItemSchema.safeParse(json);
   if (!parsed.success) {
-    throw new InvalidInputError(`malformed work item: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new InvalidInputError(`malformed work item ${body.slice(0, 200)}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`).join('; ')}`);
   }
-  const { configName, ...rest } = parsed.data;
-  return { ...rest, ...(configName !== undefined && { configName }) };
+  return parsed.data;
 }

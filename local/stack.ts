@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { parseAgentConfig } from '../lib/agent/index.js';
 import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { InvalidInputError, errorMessage } from '../lib/errors.js';
-import { onCommandInvocation, onInstanceStateChange, onTagChange, reconcileWorkItem, type EventEffect } from '../lib/onboarding.js';
-import type { Log, MetricSink, Ports } from '../lib/ports.js';
+import { handleWorkItem, onCommandInvocation, onInstanceStateChange, onTagChange, type EventEffect } from '../lib/onboarding.js';
+import { workItemTarget, type Log, type MetricSink, type Ports } from '../lib/ports.js';
 import { reconcile, type ReconcileReport, type ReconcileRequest } from '../lib/reconcile.js';
 import { onParameterChange } from '../lib/rollout.js';
 import type { SimulatedAccount } from './account.js';
@@ -221,10 +221,10 @@ export class SimulatedStack {
     await Promise.all(
       messages.map(async (message) => {
         try {
-          const report = await reconcileWorkItem(this.ports(), this.settings, message.body);
-          if (report.failed > 0) throw new Error(report.lines.filter((l) => l.outcome === 'failed').map((l) => l.outcomeDetail).join('; '));
+          const result = await handleWorkItem(this.ports(), this.settings, message.body);
+          if (result.failed > 0) throw new Error(result.lines.filter((l) => l.outcome === 'failed').map((l) => l.outcomeDetail).join('; '));
         } catch (error) {
-          this.log.warn('work item failed', { instanceId: message.body.instanceId, error: errorMessage(error), receiveCount: message.receiveCount });
+          this.log.warn('work item failed', { item: workItemTarget(message.body), error: errorMessage(error), receiveCount: message.receiveCount });
           failed.push(message.messageId);
         }
       }),

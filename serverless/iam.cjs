@@ -111,11 +111,6 @@ const statements = {
     Resource: parameterArns(stage, configs),
   }),
 
-  writeConfigParameters: ({ stage, configs }) => ({
-    Effect: 'Allow',
-    Action: ['ssm:PutParameter'],
-    Resource: parameterArns(stage, configs),
-  }),
 
   /** SendCommand names the document and the instances: only the stage's document, only EC2 instances of this account and region. */
   sendAgentCommand: ({ stage }) => ({
@@ -183,25 +178,36 @@ const statements = {
 const BASE = ['ownLogs', 'xray'];
 
 /** The blocks each function's role is made of. One entry per function; the key is the function name in serverless.yml. */
+const FULL_RECONCILE = [
+  'ec2Describe',
+  'profileAssociation',
+  'passAgentRole',
+  'inspectInstanceProfiles',
+  'attachAgentPolicies',
+  'ssmInstanceInformation',
+  'readConfigParameters',
+  'sendAgentCommand',
+  'commandInvocations',
+  'manageLogGroups',
+  'stateTableRead',
+  'stateTableWrite',
+  'workQueueSend',
+  'serviceEvents',
+];
+
 const FUNCTION_STATEMENTS = {
-  reconcile: [
-    ...BASE,
-    'ec2Describe',
-    'profileAssociation',
-    'passAgentRole',
-    'inspectInstanceProfiles',
-    'attachAgentPolicies',
-    'ssmInstanceInformation',
-    'readConfigParameters',
-    'writeConfigParameters',
-    'sendAgentCommand',
-    'commandInvocations',
-    'manageLogGroups',
-    'stateTableRead',
-    'stateTableWrite',
-    'workQueueSend',
-    'serviceEvents',
-  ],
+  // Observe, plan and execute for the whole fleet or a scope.
+  reconcile: [...BASE, ...FULL_RECONCILE],
+  // The same work for one instance or one rollout wave, fed by the work queue.
+  worker: [...BASE, ...FULL_RECONCILE, 'workQueueConsume'],
+  // Events only enqueue.
+  instanceState: [...BASE, 'workQueueSend'],
+  tagChange: [...BASE, 'workQueueSend'],
+  // Validates the new version and records the rollout; a deleted parameter is reported with the
+  // instances that select it (a describe).
+  parameterChange: [...BASE, 'readConfigParameters', 'ec2Describe', 'stateTableRead', 'stateTableWrite', 'workQueueSend', 'serviceEvents'],
+  // Records the outcome (reading the failure text from SSM), counts it on the rollout.
+  commandOutcome: [...BASE, 'commandInvocations', 'stateTableRead', 'stateTableWrite', 'workQueueSend', 'serviceEvents'],
 };
 
 /** "reconcile" -> "ReconcileRole", "ec2-events" -> "Ec2EventsRole". */

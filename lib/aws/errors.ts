@@ -36,6 +36,7 @@ const NOT_FOUND = new Set([
   'InvalidInstanceID.NotFound', // EC2
   'InvalidAssociationID.NotFound', // EC2 profile associations
   'NoSuchEntity', // IAM
+  'NoSuchEntityException', // IAM as the SDK throws it: the modelled class for the NoSuchEntity code
   'ParameterNotFound', // SSM
   'ParameterVersionNotFound', // SSM "name:version"
   'ResourceNotFoundException', // Logs, DynamoDB

@@ -1,7 +1,7 @@
 /** QueuePort on the SQS work queue. */
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { FleetwatchError, ServiceUnavailableError } from '../errors.js';
-import type { QueuePort } from '../ports.js';
+import { workItemTarget, type QueuePort } from '../ports.js';
 import { chunk } from './batch.js';
 import { callAws } from './errors.js';
 
@@ -30,8 +30,8 @@ export function createQueuePort(client: SQSClient, queueUrl: string): QueuePort 
       for (const batch of chunk(items, BATCH_MAX)) {
         // Entry ids only need to be unique within one request; the index is, even for one instance twice.
         const entries = batch.map((item, index) => ({ Id: String(index), MessageBody: JSON.stringify(item), DelaySeconds: delay }));
-        const instanceOf = (id: string | undefined) => batch[Number(id)]?.instanceId ?? `entry ${id}`;
-        const ids = batch.map((item) => item.instanceId);
+        const instanceOf = (id: string | undefined) => (batch[Number(id)] ? workItemTarget(batch[Number(id)]!) : `entry ${id}`);
+        const ids = batch.map(workItemTarget);
 
         // SendMessageBatch succeeds as a call while failing single entries (e.g. a throttled or
         // internal error per entry): send those again once, then give up loudly.

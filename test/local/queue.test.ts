@@ -1,3 +1,4 @@
+import { workItemTarget } from '../../lib/ports.js';
 import { describe, expect, it } from 'vitest';
 import { SimulatedAccount } from '../../local/account.js';
 import type { QueueMessage } from '../../local/world/queue.js';
@@ -12,7 +13,7 @@ describe('work queue', () => {
     expect(sim.queue.sent.map((m) => m.delaySeconds)).toEqual([900, 60]);
     const seen: [string, number][] = [];
     await sim.drain((batch) => {
-      for (const message of batch) seen.push([message.body.instanceId, (sim.clock.now() - start) / 1000]);
+      for (const message of batch) seen.push([workItemTarget(message.body), (sim.clock.now() - start) / 1000]);
     });
     expect(seen.map(([id]) => id)).toEqual(['i-soon', 'i-late']);
     expect(seen[0]![1]).toBeGreaterThanOrEqual(60);
@@ -30,11 +31,11 @@ describe('work queue', () => {
     await sim.drain(
       (batch) => {
         receives.push(...batch);
-        return batch.filter((m) => m.body.instanceId === 'i-bad').map((m) => m.messageId);
+        return batch.filter((m) => workItemTarget(m.body) === 'i-bad').map((m) => m.messageId);
       },
       { maxReceiveCount: 3 },
     );
-    expect(receives.filter((m) => m.body.instanceId === 'i-bad').map((m) => m.receiveCount)).toEqual([1, 2, 3]);
-    expect(sim.queue.deadLetters.map((m) => m.body.instanceId)).toEqual(['i-bad']);
+    expect(receives.filter((m) => workItemTarget(m.body) === 'i-bad').map((m) => m.receiveCount)).toEqual([1, 2, 3]);
+    expect(sim.queue.deadLetters.map((m) => workItemTarget(m.body))).toEqual(['i-bad']);
   });
 });

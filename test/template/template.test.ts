@@ -241,7 +241,7 @@ describe('IAM', () => {
     }
   });
 
-  it('lets reconcile attach only the two agent policies, read and write only its stage parameters, and send only its stage document', () => {
+  it('lets reconcile attach only the two agent policies, read only its stage parameters (no function writes one), and send only its stage document', () => {
     const reconcile = policyStatements(t).filter(({ where }) => where.startsWith('ReconcileRole '));
     const withAction = (action: string) => reconcile.filter(({ statement }) => asList<string>(statement.Action).includes(action)).map((s) => s.statement);
 
@@ -250,11 +250,13 @@ describe('IAM', () => {
     expect(attach.Condition.ArnEquals['iam:PolicyARN'].map(arnText)).toEqual(REQUIRED_POLICY_ARNS.map((a) => a.replace('arn:aws:', 'arn:${AWS::Partition}:')));
 
     const parameterArns = bundled().map(({ name }) => `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/AmazonCloudWatch-fleetwatch-dev-${name}`);
-    for (const action of ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:PutParameter']) {
+    for (const action of ['ssm:GetParameter', 'ssm:GetParameters']) {
       const statements = withAction(action);
       expect(statements.length, action).toBeGreaterThan(0);
       for (const statement of statements) expect(asList(statement.Resource).map(arnText).sort(), action).toEqual([...parameterArns].sort());
     }
+    // Parameters are written by the deploy (CloudFormation), never by the functions.
+    expect(policyStatements(t).filter(({ statement }) => asList<string>(statement.Action).includes('ssm:PutParameter'))).toEqual([]);
 
     const [send, ...moreSend] = withAction('ssm:SendCommand');
     expect(moreSend).toEqual([]);
@@ -369,7 +371,7 @@ describe('queue and table', () => {
 describe('tags', () => {
   it('tags everything fleetwatch creates that CloudFormation can tag', () => {
     const taggable = Object.entries(t.Resources as Record<string, Json>).filter(
-      ([id, r]) => !id.startsWith('ServerlessDeploymentBucket') && r.Type !== 'AWS::IAM::InstanceProfile' && r.Type !== 'AWS::Lambda::Permission' && r.Type !== 'AWS::Lambda::Version',
+      ([id, r]) => !id.startsWith('ServerlessDeploymentBucket') && r.Type !== 'AWS::IAM::InstanceProfile' && r.Type !== 'AWS::Lambda::Permission' && r.Type !== 'AWS::Lambda::Version' && r.Type !== 'AWS::Lambda::EventSourceMapping',
     );
     for (const [id, resource] of taggable) {
       const tags = resource.Properties.Tags;
