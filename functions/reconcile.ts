@@ -1,17 +1,21 @@
 /**
  * `reconcile`: invoked by hand (`sls invoke -f reconcile --data '{"dryRun":true}'`) or by the
- * drift-sweep schedule. Validates the request, runs one reconcile, returns the report.
+ * drift-sweep schedule. Validates the request, runs one reconcile and returns the report, or
+ * with {"mode":"status"} returns the fleet's status per configuration.
  */
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { parseReconcileRequest } from '../lib/reconcile-request.js';
+import { parseFunctionRequest } from '../lib/reconcile-request.js';
 import { reconcile, type ReconcileReport } from '../lib/reconcile.js';
+import { fleetStatus, type FleetStatus } from '../lib/status.js';
 import { logger, metrics, runtime } from './runtime.js';
 
-export const handler = middy(async (event: unknown): Promise<ReconcileReport> => {
+export const handler = middy(async (event: unknown): Promise<ReconcileReport | FleetStatus> => {
   const { settings, ports } = runtime();
-  const request = parseReconcileRequest(event);
+  const parsed = parseFunctionRequest(event);
+  if (parsed.mode === 'status') return fleetStatus(ports, settings);
+  const { request } = parsed;
   logger.info('reconcile requested', { request });
   const report = await reconcile(ports, settings, request);
   logger.info('reconcile finished', { actions: report.actions, byAction: report.byAction, failed: report.failed });

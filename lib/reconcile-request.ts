@@ -12,6 +12,8 @@ export const INSTANCE_ID_PATTERN = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
 const requestSchema = z
   .object({
+    /** reconcile (default): plan or apply; status: per-configuration versions and instance counts. */
+    mode: z.enum(['reconcile', 'status']).default('reconcile'),
     dryRun: z.boolean().default(true),
     action: z.enum(['ensure', 'install', 'configure', 'restart']).default('ensure'),
     instanceIds: z.array(z.string().regex(INSTANCE_ID_PATTERN, 'is not an EC2 instance id')).min(1).max(1000).optional(),
@@ -21,6 +23,18 @@ const requestSchema = z
   })
   .strict();
 
+export type ParsedRequest = { mode: 'reconcile'; request: ReconcileRequest } | { mode: 'status' };
+
+/** The `reconcile` function's input: a reconcile (plan or apply) or a status read. */
+export function parseFunctionRequest(input: unknown): ParsedRequest {
+  const mode = (input as { mode?: unknown } | null)?.mode;
+  if (mode === 'status') {
+    parseReconcileRequest(input); // still rejects unknown keys and bad values
+    return { mode: 'status' };
+  }
+  return { mode: 'reconcile', request: parseReconcileRequest(input) };
+}
+
 export function parseReconcileRequest(input: unknown): ReconcileRequest {
   // The schedule and a bare `sls invoke` pass no data: that is a dry run of the whole fleet.
   const raw = input === undefined || input === null || input === '' ? {} : input;
@@ -29,7 +43,7 @@ export function parseReconcileRequest(input: unknown): ReconcileRequest {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(request)'}: ${issue.message}`);
     throw new InvalidInputError(`invalid reconcile request: ${problems.join('; ')}`);
   }
-  const { dryRun, action, instanceIds, config, maxInstances, lineLimit } = parsed.data;
+  const { dryRun, action, instanceIds, config, maxInstances, lineLimit } = parsed.data; // mode is parseFunctionRequest's
   return {
     dryRun,
     action,

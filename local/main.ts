@@ -4,36 +4,16 @@
  * and onboarded by events alone. Prints what was done and the final state of every instance.
  */
 import { formatReport, renderTable } from '../lib/format.js';
-import { SimulatedAccount } from './account.js';
-import { SimulatedStack } from './stack.js';
+import type { SimulatedAccount } from './account.js';
+import { demoFleet } from './demo.js';
+import type { SimulatedStack } from './stack.js';
 
 const MINUTE = 60_000;
 
 async function main(): Promise<void> {
-  const account = new SimulatedAccount({ seed: 7, latencyMs: 20 });
-  const stack = new SimulatedStack(account, { settings: { configNames: SimulatedStack.bundledConfigNames() } });
+  const { account, stack, launch, selector } = demoFleet();
   const { settings } = stack;
-  const tag = (value: string) => ({ Name: `app-${value}`, [settings.selectorTagKey]: value });
   const started = account.clock.now();
-
-  // The fleet as it is before fleetwatch: some instances have a profile, most do not.
-  account.createRole('app-role', []);
-  account.createInstanceProfile('app-profile', { roleName: 'app-role', propagated: true });
-  account.createManagedProfile('legacy-ssm', 'legacy-ssm-role');
-  const launch = (tags: Record<string, string>, options: Parameters<SimulatedAccount['launchInstance']>[0] = {}) =>
-    account.launchInstance({ tags, registrationDelayMs: 3 * MINUTE, ...options }).instanceId;
-  launch(tag('default'));
-  launch(tag('default'), { profileName: 'legacy-ssm' });
-  launch(tag('web'));
-  launch(tag('web'), { profileName: 'legacy-ssm', registrationDelayMs: 12 * MINUTE });
-  launch(tag('windows'), { platform: 'windows' });
-  launch(tag('windows'), { platform: 'windows', profileName: 'legacy-ssm' });
-  launch({ Name: 'untagged' });
-  launch({ Name: 'bastion', [settings.selectorTagKey]: '../x' });
-  launch(tag('web'), { profileName: 'app-profile' });
-  launch(tag('default'), { state: 'stopped' });
-
-  stack.deploy();
   console.log(`fleetwatch deployed to a simulated account (${account.accountId}, ${account.region}), stage ${settings.stage}`);
   console.log(`${account.stats().instances} instances exist; configurations: ${settings.configNames.join(', ')}\n`);
   await stack.settle(); // the parameters' Create events start (empty) rollouts
@@ -45,8 +25,8 @@ async function main(): Promise<void> {
   await stack.settle();
 
   // New instances after the deploy: onboarded by the EC2 state-change event alone.
-  launch(tag('web'), { registrationDelayMs: 20 * MINUTE });
-  launch(tag('default'), { profileName: 'legacy-ssm' });
+  launch(selector('web'), { registrationDelayMs: 20 * MINUTE });
+  launch(selector('default'), { profileName: 'legacy-ssm' });
   await stack.settle();
 
   const check = await stack.reconcile({ dryRun: true });
