@@ -1,8 +1,9 @@
 /**
  * The one place SDK exceptions become the typed errors of lib/errors.ts. Adapters wrap every
  * call in `callAws`; nothing above lib/aws ever sees an SDK exception. Mapping is by the
- * error's `name` (the AWS error code: query-protocol services such as EC2 and IAM have no
- * modelled exception classes, so `instanceof` would not work) and by HTTP status for 5xx.
+ * error's `name` (EC2 has no modelled exception classes, so `instanceof` would not work; IAM's
+ * are named after the class, e.g. NoSuchEntityException for the NoSuchEntity code) and by HTTP
+ * status for 5xx.
  * Anything not recognised is rethrown unchanged so that it surfaces as-is.
  */
 import {

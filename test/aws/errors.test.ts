@@ -19,6 +19,8 @@ describe('mapAwsError', () => {
   const table: [name: string, message: string, status: number, expected: typeof FleetwatchError][] = [
     ['InvalidInstanceID.NotFound', `The instance ID '${INSTANCE}' does not exist`, 400, NotFoundError],
     ['InvalidAssociationID.NotFound', 'The association iip-assoc-1 does not exist', 400, NotFoundError],
+    // The SDK names IAM's NoSuchEntity code after its modelled class (the contract test found it).
+    ['NoSuchEntityException', 'Instance Profile x cannot be found.', 404, NotFoundError],
     ['NoSuchEntity', 'Instance Profile x cannot be found.', 404, NotFoundError],
     ['ParameterNotFound', '', 400, NotFoundError],
     ['ParameterVersionNotFound', '', 400, NotFoundError],

@@ -41,7 +41,7 @@ describe('getProfileRole', () => {
   });
 
   it('gives undefined when the profile does not exist', async () => {
-    iam.on(GetInstanceProfileCommand).rejects(awsError('NoSuchEntity', 'Instance Profile web cannot be found.', 404));
+    iam.on(GetInstanceProfileCommand).rejects(awsError('NoSuchEntityException', 'Instance Profile web cannot be found.', 404));
     expect(await awsPorts().iam.getProfileRole('web')).toBeUndefined();
   });
 
