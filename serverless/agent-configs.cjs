@@ -28,7 +28,9 @@ const ADVANCED_MAX_BYTES = 8192;
 /** Same as CONFIG_NAME_PATTERN in lib/config.ts (kept in sync by test/template/agent-configs.test.ts). */
 const CONFIG_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-const SERVICE_DIR = path.join(__dirname, '..');
+// The service being packaged: osls runs from the directory holding serverless.yml. Not __dirname:
+// require() resolves a symlinked serverless/ back to where it points, which may be another copy.
+const SERVICE_DIR = fs.existsSync(path.join(process.cwd(), 'serverless.yml')) ? process.cwd() : path.join(__dirname, '..');
 const DEFAULT_DIR = path.join(SERVICE_DIR, 'agent', 'configs');
 
 class AgentConfigError extends Error {

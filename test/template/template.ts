@@ -3,7 +3,7 @@
  * directory, read the CloudFormation template, and walk its IAM policies.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -44,21 +44,37 @@ const COPIED = new Set(['serverless.yml']);
  * and .esbuild/ (osls empties .serverless/ even with --package), so the tests can run while
  * someone packages in the repository.
  */
-function serviceCopy(): string {
+function serviceCopy(overrides: Record<string, string> = {}): string {
   const dir = temporaryDirectory('fleetwatch-service-');
-  for (const entry of readdirSync(ROOT)) {
-    if (COPIED.has(entry)) copyFileSync(path.join(ROOT, entry), path.join(dir, entry));
-    else if (!NOT_LINKED.has(entry)) symlinkSync(path.join(ROOT, entry), path.join(dir, entry));
-  }
+  linkTree(ROOT, dir, '', overrides);
   return dir;
 }
 
 /**
+ * Links every entry of `from` into `to`, except that a directory on the way to an overridden file
+ * is made for real (its other entries linked) and the overridden file is written with its content.
+ */
+function linkTree(from: string, to: string, relative: string, overrides: Record<string, string>): void {
+  for (const entry of readdirSync(from)) {
+    const rel = relative ? `${relative}/${entry}` : entry;
+    const source = path.join(from, entry);
+    const target = path.join(to, entry);
+    if (rel in overrides) writeFileSync(target, overrides[rel]!);
+    else if (Object.keys(overrides).some((file) => file.startsWith(`${rel}/`))) {
+      mkdirSync(target);
+      linkTree(source, target, rel, overrides);
+    } else if (!relative && COPIED.has(entry)) copyFileSync(source, target);
+    else if (relative || !NOT_LINKED.has(entry)) symlinkSync(source, target);
+  }
+}
+
+/**
  * `sls package --stage <stage>` in a private copy of the service: no AWS account, no network.
+ * `overrides` replaces files of the copy (path relative to the repository → content).
  * Runs the local osls binary directly (npx adds a second or two).
  */
-export async function packageService(stage: string, extraArgs: string[] = []): Promise<Packaged> {
-  const service = serviceCopy();
+export async function packageService(stage: string, extraArgs: string[] = [], overrides: Record<string, string> = {}): Promise<Packaged> {
+  const service = serviceCopy(overrides);
   const dir = path.join(service, '.serverless');
   const { stdout, stderr } = await promisify(execFile)(
     path.join(ROOT, 'node_modules', '.bin', 'sls'),
