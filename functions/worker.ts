@@ -28,7 +28,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
     metrics.addMetric('EventsRejected', 'Count', 1);
     return;
   }
-  const key = 'instanceId' in item ? { instanceId: item.instanceId } : { rollout: item.rollout };
+  const key = 'instanceId' in item ? { instanceId: item.instanceId } : { workItem: workItemTarget(item) };
   logger.appendKeys(key);
   try {
     const result = await handleWorkItem(ports, settings, item);

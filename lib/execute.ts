@@ -264,6 +264,7 @@ async function claim(command: AgentCommand, claimId: string, ports: Ports, setti
       status: 'in-flight',
       ...(command.kind !== 'stop' && { configName: command.configName, targetVersion: command.version }),
       attempts: sameTarget ? draft.attempts : 0,
+      ...(command.forSilence && { silenceRestartAt: now }),
       inFlight: {
         commandId: claimId,
         action: command.kind,
@@ -333,6 +334,12 @@ async function applyRecordAction(
       await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'invalid', lastError: action.detail }));
       ports.metrics.count('InvalidSelections');
       ports.log.warn('invalid selection', { instanceId: id, reason: action.detail });
+      return done;
+    case 'report-silent':
+      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'failed', lastError: action.detail }));
+      ports.metrics.count('AgentsSilent');
+      ports.log.error('agent silent after a restart', { instanceId: id, reason: action.detail });
+      await ports.events.publish([{ detailType: SERVICE_EVENTS.silent, detail: { instanceId: id, reason: action.detail, stage: settings.stage } }]);
       return done;
     case 'report-drift':
       await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'drift', lastError: action.detail }));

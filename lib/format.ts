@@ -4,6 +4,7 @@
  * (the CLI asks when stdout is a terminal).
  */
 import type { ReconcileReport } from './reconcile.js';
+import type { ConfigurationStatus, FleetStatus } from './status.js';
 
 export interface TableOptions {
   color?: boolean;
@@ -26,7 +27,8 @@ export function renderTable(columns: string[], rows: string[][], options: TableO
   const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => (row[index] ?? '').length)));
   const line = (cells: string[], toneOf: (column: string, value: string) => Tone | undefined) =>
     cells
-      .map((cell, index) => paint(cell.padEnd(widths[index]!), toneOf(columns[index]!, cell), options.color))
+      // Padding outside the colour codes: trimEnd() then drops a coloured last cell's padding too.
+      .map((cell, index) => paint(cell, toneOf(columns[index]!, cell), options.color) + ' '.repeat(widths[index]! - cell.length))
       .join('  ')
       .trimEnd();
   const header = line(columns, () => 'bold');
@@ -76,6 +78,63 @@ export function formatReport(report: ReconcileReport, options: { color?: boolean
   }
   for (const unusable of report.unusableConfigurations) {
     parts.push(paint(`configuration ${unusable.configName} (${unusable.parameterName}) not usable: ${unusable.problems.join('; ')}`, 'yellow', options.color));
+  }
+  return parts.join('\n');
+}
+
+const STATUS_TONES: Record<string, Tone> = { configured: 'green', failed: 'red', invalid: 'red', unreachable: 'yellow', drift: 'yellow', pending: 'yellow' };
+
+/**
+ * A fleet status as a person reads it: one row per configuration (standing version, rollout,
+ * instances per bucket), the records by status, then the latest problems.
+ */
+export function formatStatus(status: FleetStatus, options: { color?: boolean } = {}): string {
+  const count = (n: number) => (n === 0 ? '-' : String(n));
+  const rollout = (c: ConfigurationStatus) =>
+    c.rollout
+      ? `v${c.rollout.version} ${c.rollout.status}, sent ${c.rollout.sent}/${c.rollout.total}` +
+        (c.rollout.succeeded ? `, ${c.rollout.succeeded} ok` : '') +
+        (c.rollout.failed ? `, ${c.rollout.failed} failed` : '')
+      : '-';
+  const parts = [
+    paint('Fleet status', 'bold', options.color),
+    '',
+    renderTable(
+      ['configuration', 'version', 'rollout', 'current', 'behind', 'pending', 'in flight', 'failed', 'unreachable'],
+      status.configurations.map((c) => [
+        c.configName,
+        c.standingVersion === undefined ? 'none usable' : `v${c.standingVersion}`,
+        rollout(c),
+        count(c.instances.current),
+        count(c.instances.behind),
+        count(c.instances.pending),
+        count(c.instances.inFlight),
+        count(c.instances.failed),
+        count(c.instances.unreachable),
+      ]),
+      {
+        ...options,
+        tone: (column, value) =>
+          value === '-' ? 'dim' : column === 'failed' ? 'red' : column === 'unreachable' || value === 'none usable' ? 'yellow' : undefined,
+      },
+    ),
+  ];
+  for (const c of status.configurations) {
+    if (c.heldBack) parts.push(paint(`${c.configName}: v${c.heldBack.version} held back: ${c.heldBack.why}`, 'yellow', options.color));
+    if (c.rollout?.reason) parts.push(paint(`${c.configName}: rollout of v${c.rollout.version} ${c.rollout.status}: ${c.rollout.reason}`, 'yellow', options.color));
+    if (c.problems?.length) parts.push(paint(`${c.configName} (${c.parameterName}) not usable: ${c.problems.join('; ')}`, 'yellow', options.color));
+  }
+  const byStatus = Object.entries(status.byStatus);
+  parts.push('', byStatus.length ? `instances by status: ${byStatus.map(([s, n]) => `${paint(s, STATUS_TONES[s], options.color)} ${n}`).join(', ')}` : 'no instance records yet');
+  if (status.problems.length) {
+    parts.push(
+      '',
+      renderTable(
+        ['instance', 'status', 'configuration', 'problem'],
+        status.problems.map((p) => [p.instanceId, p.status, p.configName ?? '-', p.error]),
+        { ...options, tone: (column, value) => (column === 'status' ? STATUS_TONES[value] : undefined) },
+      ),
+    );
   }
   return parts.join('\n');
 }

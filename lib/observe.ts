@@ -3,9 +3,9 @@
  * describe per kind of thing for the whole fleet, never one call per instance. The planner then
  * works on plain data.
  */
-import { validateAgentConfig } from './agent/index.js';
+import { resolveLogGroupName, telemetrySignals, validateAgentConfig } from './agent/index.js';
 import { parameterName, type Settings } from './config.js';
-import type { ConfigSet, ConfigurationVersion, UnusableConfiguration } from './desired.js';
+import type { ConfigSet, ConfigurationVersion, Selection, UnusableConfiguration } from './desired.js';
 import { mapWithConcurrency } from './concurrency.js';
 import type {
   Instance,
@@ -116,12 +116,13 @@ export async function observeInstances(
   const ids = instances.map((instance) => instance.instanceId);
   const running = instances.filter((instance) => instance.state === 'running').map((instance) => instance.instanceId);
 
-  // A small scope reads single items and filtered pages; a fleet reads whole tables in pages.
-  const small = scope.instanceIds !== undefined && ids.length <= 50;
+  // A scope of ids (an event, a fan-out batch) reads its own items and filtered pages; the whole
+  // fleet reads whole tables in pages.
+  const byIds = scope.instanceIds !== undefined;
   const [associations, managed, records] = await Promise.all([
     running.length ? ports.ec2.describeProfileAssociations(running) : Promise.resolve([]),
-    running.length ? ports.ssm.describeManagedInstances(small ? running : undefined) : Promise.resolve([]),
-    small ? readRecords(ports, ids) : ports.state.list(),
+    running.length ? ports.ssm.describeManagedInstances(byIds ? running : undefined) : Promise.resolve([]),
+    byIds ? readRecords(ports, ids) : ports.state.list(),
   ]);
 
   const associationById = new Map(associations.map((association) => [association.instanceId, association]));
@@ -154,7 +155,7 @@ function goneInstances(asked: string[], found: Instance[]): Instance[] {
 }
 
 async function readRecords(ports: Pick<Ports, 'state'>, ids: string[]): Promise<InstanceRecord[]> {
-  const records = await Promise.all(ids.map((id) => ports.state.get(id)));
+  const records = await mapWithConcurrency(ids, 10, (id) => ports.state.get(id));
   return records.filter((record): record is InstanceRecord => record !== undefined);
 }
 
@@ -214,4 +215,58 @@ export function coveringPrefixes(prefixes: string[]): string[] {
     if (last === undefined || !prefix.startsWith(last)) kept.push(prefix);
   }
   return kept;
+}
+
+/** A configured agent gets this long to show up in ListMetrics before it counts as silent. */
+export const REPORTING_GRACE_MS = 15 * 60_000;
+/** ListMetrics RecentlyActive looks back 3 hours; the log check uses the same window. */
+const REPORTING_WINDOW_MS = 3 * 60 * 60_000;
+
+/**
+ * Configured instances whose agent CloudWatch does not hear from, with what is missing. Only an
+ * instance at its target for longer than the grace period is asked about. An instance whose
+ * configuration sends metrics per instance is judged by its metrics (a quiet log file is normal);
+ * one that sends none, by its log streams.
+ */
+export async function observeSilence(
+  ports: Pick<Ports, 'telemetry' | 'clock'>,
+  settings: Settings,
+  planned: { instance: Instance; record?: InstanceRecord; selection: Selection }[],
+): Promise<Map<string, string>> {
+  const now = ports.clock.now();
+  const candidates = planned.flatMap(({ instance, record, selection }) => {
+    if (instance.state !== 'running' || selection.kind !== 'selected' || !record || record.status !== 'configured' || record.inFlight) return [];
+    const { configName, version, config } = selection.configuration;
+    if (record.appliedConfig !== configName || record.appliedVersion !== version) return [];
+    if (record.appliedAt === undefined || now - record.appliedAt < REPORTING_GRACE_MS) return [];
+    return [{ instance, signals: telemetrySignals(config) }];
+  });
+  const silent = new Map<string, string>();
+  if (candidates.length === 0) return silent;
+
+  const namespaces = new Set(candidates.flatMap(({ signals }) => (signals.metricsNamespace ? [signals.metricsNamespace] : [])));
+  const reportingIn = new Map<string, Set<string>>();
+  for (const namespace of namespaces) reportingIn.set(namespace, await ports.telemetry.instancesReportingMetrics(namespace));
+
+  const facts = { region: settings.region, accountId: settings.accountId };
+  const streamsOf = new Map<string, Set<string>>();
+  for (const { instance, signals } of candidates) {
+    const id = instance.instanceId;
+    if (signals.metricsNamespace) {
+      if (!reportingIn.get(signals.metricsNamespace)!.has(id)) silent.set(id, `no metrics in ${signals.metricsNamespace} with InstanceId ${id} in the last 3 h`);
+      continue;
+    }
+    const groups = signals.logGroupsByInstanceStream.flatMap((template) => {
+      const resolved = resolveLogGroupName(template, { ...facts, ...instance });
+      return resolved.ok ? [resolved.name] : [];
+    });
+    if (groups.length === 0) continue; // nothing to tell by from outside
+    let heard = false;
+    for (const group of groups) {
+      if (!streamsOf.has(group)) streamsOf.set(group, await ports.telemetry.recentLogStreams(group, now - REPORTING_WINDOW_MS));
+      if (streamsOf.get(group)!.has(id)) heard = true;
+    }
+    if (!heard) silent.set(id, `no log events in ${groups.join(', ')} from stream ${id} in the last 3 h`);
+  }
+  return silent;
 }

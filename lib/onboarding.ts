@@ -96,12 +96,18 @@ export async function handleWorkItem(ports: Ports, settings: Settings, item: Wor
     const rollout = await advanceRollout(ports, settings, item.rollout);
     return { failed: 0, lines: rollout ? [{ target: item.rollout, action: 'rollout', reason: item.reason, detail: `v${rollout.version} ${rollout.status}` }] : [] };
   }
+  // A fan-out batch is a slice of a sweep and is planned as one; a single instance is the
+  // worker's own (it keeps waiting for SSM registration itself).
+  const batch = 'instanceIds' in item;
   const report: ReconcileReport = await reconcile(ports, settings, {
     dryRun: false,
     action: 'ensure',
-    scope: { instanceIds: [item.instanceId] },
-    origin: 'worker',
+    scope: { instanceIds: batch ? item.instanceIds : [item.instanceId] },
+    origin: batch ? 'sweep' : 'worker',
     attempt: item.attempt,
+    lineLimit: 50,
+    // A batch's silent agents were found by its sweep; a single instance is not asked about.
+    ...(batch && { knownSilence: item.silence ?? {} }),
   });
   return { failed: report.failed, lines: report.lines, ...(report.instancesInScope === 0 && { notFound: true }) };
 }

@@ -59,10 +59,13 @@ export async function recordCommandOutcome(
         const { appliedConfig: _c, appliedVersion: _v, ...stopped } = clean;
         return { ...stopped, status: 'deselected', attempts: 0 };
       }
+      // A new configuration is a fresh start for the silence check; the silence restart is not.
+      const { silenceRestartAt: _s, ...fresh } = clean;
       return {
-        ...clean,
+        ...(inFlight!.action === 'restart' ? clean : fresh),
         status: 'configured',
         attempts: 0,
+        appliedAt: now,
         ...(inFlight!.configName !== undefined && { appliedConfig: inFlight!.configName }),
         ...(inFlight!.version !== undefined && { appliedVersion: inFlight!.version }),
       };

@@ -29,6 +29,8 @@ export interface AgentCommand extends Why {
   configName?: string;
   parameterName?: string;
   version?: number;
+  /** The one restart of an agent that stopped reporting, before it is reported failed. */
+  forSilence?: boolean;
 }
 
 export type Action =
@@ -43,12 +45,13 @@ export type Action =
       kmsKeyId?: string;
       instanceIds: string[];
     } & Why)
-  | ({ kind: 'set-retention'; logGroupName: string; retentionInDays: number } & Why)
+  | ({ kind: 'set-retention'; logGroupName: string; retentionInDays: number; instanceIds: string[] } & Why)
   | AgentCommand
   | ({ kind: 'wait-for-registration'; instanceId: string } & Why)
   | ({ kind: 'report-unreachable'; instanceId: string } & Why)
   | ({ kind: 'report-invalid'; instanceId: string } & Why)
   | ({ kind: 'report-drift'; instanceId: string } & Why)
+  | ({ kind: 'report-silent'; instanceId: string } & Why)
   | ({ kind: 'deselect'; instanceId: string } & Why)
   | ({ kind: 'close-record'; instanceId: string } & Why);
 
@@ -77,6 +80,8 @@ export interface PlanInput {
   instances: PlannedInstance[];
   /** Existing log groups, by name, among those the selections name. */
   logGroups: Map<string, LogGroup>;
+  /** Configured instances CloudWatch does not hear from, with what is missing (sweeps only). */
+  silence?: Map<string, string>;
 }
 
 export function plan(input: PlanInput): Action[] {
@@ -140,7 +145,7 @@ export function plan(input: PlanInput): Action[] {
     }
 
     const agent = planAgent(observed, selection, input, profile.actions.length > 0);
-    if (agent) (agent.kind === 'report-unreachable' ? reports : agentActions).push(agent);
+    if (agent) (agent.kind === 'report-unreachable' || agent.kind === 'report-silent' ? reports : agentActions).push(agent);
   }
 
   return [...profileActions, ...planLogGroups(wantedGroups, input.logGroups), ...agentActions, ...reports];
@@ -233,8 +238,15 @@ function planAgent(
         return { kind: 'install-and-configure', ...command, reason: 'requested', detail: `reinstall, ${configName} v${version}` };
       case 'configure':
         return { kind: 'configure', ...command, reason: 'requested', detail: `configure ${configName} v${version}` };
-      case 'ensure':
-        return undefined;
+      case 'ensure': {
+        const silence = input.silence?.get(id);
+        if (!silence || record.status === 'failed') return undefined;
+        if (record.silenceRestartAt === undefined) {
+          return { kind: 'restart', ...command, forSilence: true, reason: 'agent silent', detail: `${silence}; restart it once` };
+        }
+        const minutes = Math.round((input.now - record.silenceRestartAt) / 60_000);
+        return { kind: 'report-silent', instanceId: id, reason: 'agent silent after restart', detail: `${silence}, ${minutes} min after a restart` };
+      }
     }
   }
   if (
@@ -288,6 +300,7 @@ function planLogGroups(
         kind: 'set-retention',
         logGroupName: name,
         retentionInDays: group.retentionInDays,
+        instanceIds,
         reason: 'retention differs',
         detail: `${name}: ${retentionText(have)}, want ${retentionText(group.retentionInDays)}`,
       });

@@ -158,6 +158,20 @@ export interface LogsPort {
 /** The agent actions the service's SSM document performs. */
 export type AgentAction = 'install-and-configure' | 'configure' | 'restart' | 'stop';
 
+/**
+ * Whether agents are really sending. Both calls cover the whole fleet in pages, never one call
+ * per instance: a sweep of 10,000 instances costs a few dozen calls.
+ */
+export interface TelemetryPort {
+  /**
+   * Instance ids that put a metric with an InstanceId dimension into the namespace within the last
+   * 3 hours (ListMetrics RecentlyActive=PT3H, the only window it offers).
+   */
+  instancesReportingMetrics(namespace: string): Promise<Set<string>>;
+  /** Names of the group's log streams with an event since `since` (DescribeLogStreams by last event, newest first). */
+  recentLogStreams(logGroupName: string, since: number): Promise<Set<string>>;
+}
+
 export type RecordStatus =
   | 'pending' //       selected, not yet configured
   | 'in-flight' //     a command is out
@@ -192,6 +206,10 @@ export interface InstanceRecord {
   /** Failed attempts at the current target; reset when the target changes or a command succeeds. */
   attempts: number;
   lastError?: string;
+  /** When the applied configuration was last (re)applied successfully. */
+  appliedAt?: number;
+  /** When the sweep restarted an agent that was not sending: the one restart before it is reported failed. */
+  silenceRestartAt?: number;
   /** When the worker first found the instance running but not SSM-managed (registration window start). */
   waitingSince?: number;
   updatedAt: number;
@@ -255,11 +273,22 @@ export interface RolloutWorkItem {
   attempt: number;
 }
 
-export type WorkItem = InstanceWorkItem | RolloutWorkItem;
+/** Reconcile a batch of a sweep too large for one invocation (a fan-out). */
+export interface BatchWorkItem {
+  instanceIds: string[];
+  reason: string;
+  attempt: number;
+  /** The sweep's finding of silent agents among these ids, so a batch need not ask CloudWatch again. */
+  silence?: Record<string, string>;
+}
+
+export type WorkItem = InstanceWorkItem | RolloutWorkItem | BatchWorkItem;
 
 /** What a work item is about, for logs and error messages. */
 export function workItemTarget(item: WorkItem): string {
-  return 'instanceId' in item ? item.instanceId : `rollout of ${item.rollout}`;
+  if ('instanceId' in item) return item.instanceId;
+  if ('rollout' in item) return `rollout of ${item.rollout}`;
+  return `batch of ${item.instanceIds.length} (${item.instanceIds[0]}…)`;
 }
 
 export interface QueuePort {
@@ -299,6 +328,7 @@ export interface Ports {
   iam: IamPort;
   ssm: SsmPort;
   logs: LogsPort;
+  telemetry: TelemetryPort;
   state: StatePort;
   rollouts: RolloutPort;
   queue: QueuePort;

@@ -6,10 +6,11 @@
 import type { Settings } from './config.js';
 import { selectionOf } from './desired.js';
 import { execute, type ActionOutcome } from './execute.js';
-import { literalPrefix, observeConfigSet, observeInstances, observeLogGroups, type InstanceScope } from './observe.js';
+import { literalPrefix, observeConfigSet, observeInstances, observeLogGroups, observeSilence, type InstanceScope } from './observe.js';
 import { settleInFlight } from './outcomes.js';
 import { instanceOf, plan, type Action, type PlanOrigin, type PlannedInstance, type RequestedAction } from './plan.js';
 import type { Ports } from './ports.js';
+import { chunk } from './chunk.js';
 
 export interface ReconcileRequest {
   dryRun: boolean;
@@ -22,7 +23,19 @@ export interface ReconcileRequest {
   attempt?: number;
   /** How many per-instance lines the report keeps; the counts always cover everything. */
   lineLimit?: number;
+  /**
+   * Above this many instances in scope an apply is not done in this invocation: the instances
+   * that need anything go to the work queue in batches, and workers apply them. Default 10,000.
+   */
+  fanOutAbove?: number;
+  /** Silent agents already found by the sweep that fanned this batch out. */
+  knownSilence?: Record<string, string>;
 }
+
+/** 10,000 instances plan and apply well inside Lambda's 15 minutes at AWS's real rates (npm run bench). */
+export const FAN_OUT_ABOVE = 10_000;
+/** Instances per fan-out work item: a worker (300 s) applies a batch at EC2's mutation and Logs' 5 TPS rates. */
+export const FAN_OUT_BATCH = 200;
 
 export interface ReportLine {
   target: string;
@@ -43,6 +56,8 @@ export interface ReconcileReport {
   byReason: Record<string, number>;
   /** Present when applied: how each action went. */
   byOutcome?: Record<string, number>;
+  /** Present when the scope was too large for one invocation: what went to the work queue. */
+  fannedOut?: { batches: number; instances: number };
   failed: number;
   lines: ReportLine[];
   linesOmitted: number;
@@ -87,6 +102,13 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
   }
   const logGroups = await observeLogGroups(ports, names, [...templates].filter((t) => literalPrefix(t) !== t));
 
+  // Whether agents really send is a sweep's question: the worker acts on events about one instance.
+  const silence = request.knownSilence
+    ? new Map(Object.entries(request.knownSilence))
+    : (request.origin ?? 'sweep') === 'sweep' && request.action === 'ensure'
+      ? await observeSilence(ports, settings, planned)
+      : undefined;
+
   const actions = plan({
     settings,
     now: ports.clock.now(),
@@ -94,13 +116,42 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
     origin: request.origin ?? 'sweep',
     instances: planned,
     logGroups,
+    ...(silence && { silence }),
   });
+
+  if (!request.dryRun && planned.length > (request.fanOutAbove ?? FAN_OUT_ABOVE)) {
+    const fannedOut = await fanOut(ports, actions, silence);
+    ports.log.info('sweep fanned out through the work queue', { inScope: planned.length, ...fannedOut });
+    return { ...summarize(request, planned, actions, undefined, configs.unusable.values(), settledCommands), dryRun: false, fannedOut };
+  }
 
   const outcomes = request.dryRun
     ? undefined
     : await execute(actions, ports, settings, request.attempt === undefined ? {} : { attempt: request.attempt });
 
   return summarize(request, planned, actions, outcomes, configs.unusable.values(), settledCommands);
+}
+
+/**
+ * Puts every instance the plan touches on the work queue, FAN_OUT_BATCH to an item. A worker
+ * re-plans its batch from fresh state, so a batch that runs late or twice still does only what
+ * is left to do.
+ */
+async function fanOut(ports: Ports, actions: Action[], silence: Map<string, string> | undefined): Promise<{ batches: number; instances: number }> {
+  const ids = new Set<string>();
+  for (const action of actions) {
+    const id = instanceOf(action);
+    if (id) ids.add(id);
+    else if (action.kind === 'create-log-group' || action.kind === 'set-retention') action.instanceIds.forEach((instanceId) => ids.add(instanceId));
+  }
+  const batches = chunk([...ids].sort(), FAN_OUT_BATCH);
+  await ports.queue.enqueue(
+    batches.map((instanceIds) => {
+      const known = Object.fromEntries(instanceIds.flatMap((id) => (silence?.has(id) ? [[id, silence.get(id)!]] : [])));
+      return { instanceIds, reason: 'sweep fan-out', attempt: 0, ...(Object.keys(known).length && { silence: known }) };
+    }),
+  );
+  return { batches: batches.length, instances: ids.size };
 }
 
 function summarize(

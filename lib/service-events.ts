@@ -9,6 +9,7 @@ export const SERVICE_EVENTS = {
   configured: 'Instance Configured',
   failed: 'Instance Onboarding Failed',
   unreachable: 'Instance Unreachable',
+  silent: 'Agent Silent',
   rolloutCompleted: 'Rollout Completed',
   rolloutRolledBack: 'Rollout Rolled Back',
   rolloutRejected: 'Configuration Rejected',

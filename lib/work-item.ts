@@ -5,10 +5,20 @@ import { InvalidInputError } from './errors.js';
 import type { WorkItem } from './ports.js';
 import { INSTANCE_ID_PATTERN } from './reconcile-request.js';
 
+/** A fan-out batch: 500 ids of 19 characters stay far inside SQS's 256 KB message. */
+export const MAX_BATCH_IDS = 500;
+
 const common = { reason: z.string().max(500), attempt: z.number().int().min(0) };
 const workItemSchema = z.union([
   z.object({ instanceId: z.string().regex(INSTANCE_ID_PATTERN), ...common }).strict(),
   z.object({ rollout: z.string().regex(CONFIG_NAME_PATTERN), ...common }).strict(),
+  z
+    .object({
+      instanceIds: z.array(z.string().regex(INSTANCE_ID_PATTERN)).min(1).max(MAX_BATCH_IDS),
+      silence: z.record(z.string().regex(INSTANCE_ID_PATTERN), z.string().max(500)).optional(),
+      ...common,
+    })
+    .strict(),
 ]);
 
 export function parseWorkItem(body: string): WorkItem {

@@ -409,6 +409,16 @@ export class SimulatedAccount {
     return { ...this.agentOf(instanceId) };
   }
 
+  /** The agent keeps running but CloudWatch stops hearing from it; 'until-restart': a restart fixes it. */
+  silenceAgent(instanceId: string, mode: NonNullable<AgentState['silent']> = 'until-restart'): void {
+    this.agentOf(instanceId).silent = mode;
+  }
+
+  /** The agent process stops (it crashed, or someone stopped it by hand). */
+  stopAgent(instanceId: string): void {
+    this.agentOf(instanceId).running = false;
+  }
+
   setCommandOutcome(policy: CommandOutcomePolicy | undefined): void {
     this.commandOutcome = policy;
   }

@@ -36,7 +36,7 @@ export const SDK_DEFAULT_RETRY: RetryPolicy = {
   maxDelayMs: 20_000,
 };
 
-export type Service = 'ec2' | 'iam' | 'ssm' | 'logs' | 'dynamodb' | 'sqs' | 'events';
+export type Service = 'ec2' | 'iam' | 'ssm' | 'logs' | 'cloudwatch' | 'dynamodb' | 'sqs' | 'events';
 
 export const SERVICE_OF: Record<Operation, Service> = {
   DescribeInstances: 'ec2',
@@ -55,6 +55,8 @@ export const SERVICE_OF: Record<Operation, Service> = {
   DescribeLogGroups: 'logs',
   CreateLogGroup: 'logs',
   PutRetentionPolicy: 'logs',
+  DescribeLogStreams: 'logs',
+  ListMetrics: 'cloudwatch',
   GetItem: 'dynamodb',
   Scan: 'dynamodb',
   PutItem: 'dynamodb',
@@ -71,6 +73,7 @@ export const FLEETWATCH_RETRY: Record<Service, RetryPolicy> = {
   iam: { ...SDK_DEFAULT_RETRY, mode: 'adaptive', maxAttempts: 6 },
   ssm: { ...SDK_DEFAULT_RETRY, mode: 'adaptive', maxAttempts: 6 },
   logs: { ...SDK_DEFAULT_RETRY, mode: 'adaptive', maxAttempts: 6 },
+  cloudwatch: { ...SDK_DEFAULT_RETRY, mode: 'adaptive', maxAttempts: 6 },
   dynamodb: { ...SDK_DEFAULT_RETRY, maxAttempts: 5 },
   sqs: { ...SDK_DEFAULT_RETRY, maxAttempts: 5 },
   events: { ...SDK_DEFAULT_RETRY, maxAttempts: 5 },

@@ -20,6 +20,8 @@ export const OPERATIONS = [
   'DescribeLogGroups',
   'CreateLogGroup',
   'PutRetentionPolicy',
+  'DescribeLogStreams',
+  'ListMetrics',
   'GetItem',
   'Scan',
   'PutItem',
@@ -40,6 +42,10 @@ export const LIMITS = {
   instanceInformationPage: 50,
   /** DescribeLogGroups: limit at most 50. */
   logGroupsPage: 50,
+  /** DescribeLogStreams: limit at most 50. */
+  logStreamsPage: 50,
+  /** CloudWatch ListMetrics: 500 metrics a page. */
+  listMetricsPage: 500,
   /** SendCommand: InstanceIds holds at most 50 ids. */
   sendCommandInstanceIds: 50,
   /** ListCommandInvocations: MaxResults at most 50. */

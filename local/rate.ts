@@ -55,6 +55,10 @@ const EC2_DESCRIBE: RateLimit = { capacity: 100, refillPerSecond: 20 };
 const EC2_MUTATING: RateLimit = { capacity: 200, refillPerSecond: 5 };
 /** CloudWatch Logs CreateLogGroup and DescribeLogGroups: 5 TPS per account and region (adjustable). */
 const LOGS_5_TPS: RateLimit = { capacity: 5, refillPerSecond: 5 };
+/** CloudWatch Logs DescribeLogStreams: 25 TPS per account and region. */
+const LOGS_25_TPS: RateLimit = { capacity: 25, refillPerSecond: 25 };
+/** CloudWatch ListMetrics: 25 TPS per account and region. */
+const CLOUDWATCH_LIST_METRICS: RateLimit = { capacity: 25, refillPerSecond: 25 };
 /** Parameter Store's default throughput: 40 TPS for GetParameter(s) (higher with the paid tier). */
 const PARAMETER_STORE_READ: RateLimit = { capacity: 40, refillPerSecond: 40 };
 /** Everything else: high enough that fleetwatch's volume never meets it. */
@@ -78,6 +82,8 @@ export const DEFAULT_RATES: Record<Operation, RateLimit> = {
   CreateLogGroup: LOGS_5_TPS,
   // Not in the brief's documented set; left generous rather than guessed.
   PutRetentionPolicy: GENEROUS,
+  DescribeLogStreams: LOGS_25_TPS,
+  ListMetrics: CLOUDWATCH_LIST_METRICS,
   GetItem: GENEROUS,
   Scan: GENEROUS,
   PutItem: GENEROUS,

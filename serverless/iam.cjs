@@ -136,6 +136,15 @@ const statements = {
     Resource: [arn('logs', 'log-group:*')],
   }),
 
+  /**
+   * Is the agent really sending? ListMetrics has no resource-level permissions; DescribeLogStreams
+   * reads the streams of the log groups the configurations name (any name, as manageLogGroups).
+   */
+  agentTelemetry: () => [
+    { Effect: 'Allow', Action: ['cloudwatch:ListMetrics'], Resource: '*' },
+    { Effect: 'Allow', Action: ['logs:DescribeLogStreams'], Resource: [arn('logs', 'log-group:*')] },
+  ],
+
   stateTableRead: () => ({
     Effect: 'Allow',
     Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
@@ -189,6 +198,7 @@ const FULL_RECONCILE = [
   'sendAgentCommand',
   'commandInvocations',
   'manageLogGroups',
+  'agentTelemetry',
   'stateTableRead',
   'stateTableWrite',
   'workQueueSend',
@@ -250,7 +260,8 @@ function functionRole(fn, blocks, context) {
           PolicyName: `${SERVICE}-${context.stage}-${fn}`,
           PolicyDocument: {
             Version: '2012-10-17',
-            Statement: blocks.flatMap((b) => [statements[b](ctx)].flat().map((s) => ({ Sid: sid(b), ...s }))),
+            // A block of several statements numbers their Sids: IAM wants each Sid unique in a policy.
+            Statement: blocks.flatMap((b) => [statements[b](ctx)].flat().map((s, i, all) => ({ Sid: all.length > 1 ? `${sid(b)}${i + 1}` : sid(b), ...s }))),
           },
         },
       ],

@@ -17,3 +17,5 @@ export {
   resolveLogGroupName,
   unknownPlaceholders,
 } from './placeholders.js';
+export type { TelemetrySignals } from './telemetry.js';
+export { DEFAULT_METRICS_NAMESPACE, telemetrySignals } from './telemetry.js';

@@ -27,6 +27,8 @@ export interface LogGroupSpec {
   logGroupClass?: LogGroupClass;
   /** JSON path of the first entry naming this group, e.g. logs.logs_collected.files.collect_list[2]. */
   path: string;
+  /** The first entry's log_stream_name, when it sets one (else logs.log_stream_name, else {instance_id}). */
+  streamName?: string;
 }
 
 export interface AgentConfig {
@@ -245,7 +247,7 @@ const issueMessages: z.core.$ZodErrorMap = (issue) => {
 interface Context {
   problems: string[];
   /** Every collect_list entry that names a log group, in document order. */
-  groups: { name: string; retentionInDays?: number; logGroupClass?: LogGroupClass; path: string }[];
+  groups: { name: string; retentionInDays?: number; logGroupClass?: LogGroupClass; path: string; streamName?: string }[];
 }
 
 function checkKeys(section: Record<string, unknown>, allowed: readonly string[], base: readonly PathSegment[], ctx: Context): void {
@@ -346,6 +348,7 @@ function checkCollectList(source: LogSource, value: unknown, base: readonly Path
     ctx.groups.push({
       name,
       path: jsonPath(entryPath),
+      ...(typeof record.log_stream_name === 'string' && { streamName: record.log_stream_name }),
       ...(typeof record.retention_in_days === 'number' && { retentionInDays: record.retention_in_days }),
       ...(typeof record.log_group_class === 'string' && {
         logGroupClass: record.log_group_class.toUpperCase() as LogGroupClass,
@@ -452,7 +455,7 @@ function mergeLogGroups(ctx: Context): LogGroupSpec[] {
     }
     firstSetting.set(key, seen);
 
-    const spec = specs.get(group.name) ?? { name: group.name, path: group.path };
+    const spec = specs.get(group.name) ?? { name: group.name, path: group.path, ...(group.streamName !== undefined && { streamName: group.streamName }) };
     spec.retentionInDays ??= group.retentionInDays;
     spec.logGroupClass ??= group.logGroupClass;
     specs.set(group.name, spec);
@@ -461,6 +464,7 @@ function mergeLogGroups(ctx: Context): LogGroupSpec[] {
   return [...specs.values()].map((spec) => ({
     name: spec.name,
     path: spec.path,
+    ...(spec.streamName !== undefined && { streamName: spec.streamName }),
     ...(spec.retentionInDays !== undefined && { retentionInDays: spec.retentionInDays }),
     ...(spec.logGroupClass !== undefined && { logGroupClass: spec.logGroupClass }),
   }));

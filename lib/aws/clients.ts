@@ -22,6 +22,8 @@ import { createIamPort } from './iam.js';
 import { createLogsPort } from './logs.js';
 import { createQueuePort } from './queue.js';
 import { createSsmPort } from './ssm.js';
+import { createTelemetryPort } from './telemetry.js';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { createRolloutPort, createStatePort } from './state.js';
 
 export interface AwsResources {
@@ -63,6 +65,8 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
   const log = options.log ?? silentLog;
 
   const dynamo = new DynamoDBClient({ ...base, ...DATA_PLANE_RETRY });
+  // One Logs client for both ports: one connection pool and one adaptive rate state per service.
+  const logsClient = new CloudWatchLogsClient({ ...base, ...CONTROL_PLANE_RETRY });
   // removeUndefinedValues: records carry optional fields; DynamoDB has no "undefined" and the
   // marshaller throws on one unless told to drop it.
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
@@ -71,7 +75,8 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
     ec2: createEc2Port(new EC2Client({ ...base, ...CONTROL_PLANE_RETRY })),
     iam: createIamPort(new IAMClient({ ...base, ...CONTROL_PLANE_RETRY })),
     ssm: createSsmPort(new SSMClient({ ...base, ...CONTROL_PLANE_RETRY }), log),
-    logs: createLogsPort(new CloudWatchLogsClient({ ...base, ...CONTROL_PLANE_RETRY })),
+    logs: createLogsPort(logsClient),
+    telemetry: createTelemetryPort(new CloudWatchClient({ ...base, ...CONTROL_PLANE_RETRY }), logsClient),
     state: createStatePort(documents, settings.stateTableName),
     rollouts: createRolloutPort(documents, settings.stateTableName),
     queue: createQueuePort(new SQSClient({ ...base, ...DATA_PLANE_RETRY }), settings.workQueueUrl),

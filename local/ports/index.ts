@@ -6,6 +6,7 @@ import { ec2Port } from './ec2.js';
 import { eventsPort } from './events.js';
 import { iamPort } from './iam.js';
 import { logsPort } from './logs.js';
+import { telemetryPort } from './telemetry.js';
 import { queuePort } from './queue.js';
 import { ssmPort } from './ssm.js';
 import { rolloutPort, statePort } from './state.js';
@@ -21,6 +22,7 @@ export function buildPorts(account: SimulatedAccount, layer: CallLayer, options:
     iam: iamPort(account, layer),
     ssm: ssmPort(account, layer),
     logs: logsPort(account, layer),
+    telemetry: telemetryPort(account, layer),
     state: statePort(account, layer),
     rollouts: rolloutPort(account, layer),
     queue: queuePort(account, layer),

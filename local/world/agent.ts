@@ -23,6 +23,16 @@ export interface AgentState {
   /** Commands that reached the agent, whatever their outcome. */
   commandsRun: number;
   lastCommandId?: string;
+  /**
+   * Running but sending nothing (a broken credential chain, a full disk, a wedged process).
+   * 'until-restart': the next restart fixes it; 'stuck': restarts do not.
+   */
+  silent?: 'until-restart' | 'stuck';
+}
+
+/** Whether CloudWatch hears from this agent: installed, running, configured and not silent. */
+export function isReporting(agent: AgentState): boolean {
+  return agent.installed && agent.running && agent.configVersion !== undefined && agent.silent === undefined;
 }
 
 export function newAgentState(): AgentState {
@@ -103,10 +113,7 @@ function configure(agent: AgentState, location: string | undefined, run: Documen
     configValue: parameter.value,
     configuredAt: run.now,
   });
-  if (restart) {
-    agent.running = true;
-    agent.restarts++;
-  }
+  if (restart) restartAgent(agent);
   return { status: 'Success', output: `configured from ssm:${parameter.name}:${parameter.version}` };
 }
 
@@ -115,8 +122,7 @@ function control(agent: AgentState, action: string): DocumentResult {
   switch (action) {
     case 'start':
     case 'restart':
-      agent.running = true;
-      agent.restarts++;
+      restartAgent(agent);
       return { status: 'Success' };
     case 'stop':
       agent.running = false;
@@ -126,4 +132,10 @@ function control(agent: AgentState, action: string): DocumentResult {
     default:
       return { status: 'Failed', output: `unknown agent action ${action}` };
   }
+}
+
+function restartAgent(agent: AgentState): void {
+  agent.running = true;
+  agent.restarts++;
+  if (agent.silent === 'until-restart') delete agent.silent;
 }

@@ -169,7 +169,7 @@ describe('validateAgentConfig accepts', () => {
   it('every placeholder in names', () => {
     const name = '/app/{instance_id}/{hostname}/{local_hostname}/{ip_address}/{aws_region}/{account_id}/{date}';
     expect(accepted(files({ file_path: '/a', log_group_name: name, log_stream_name: '{hostname}-{date}' })).logGroups).toEqual([
-      { name, path: `${FILES}[0]` },
+      { name, path: `${FILES}[0]`, streamName: '{hostname}-{date}' },
     ]);
   });
 

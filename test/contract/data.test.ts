@@ -8,7 +8,7 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../lib/errors.js';
-import type { InstanceRecord, InstanceWorkItem, Ports, RolloutRecord, WorkItem } from '../../lib/ports.js';
+import { workItemTarget, type InstanceRecord, type InstanceWorkItem, type Ports, type RolloutRecord, type WorkItem } from '../../lib/ports.js';
 import { ACCOUNT_ID, clientConfig, contractPorts, REGION, resetMoto, TABLE } from './moto.js';
 
 let ports: Ports;
@@ -107,7 +107,7 @@ describe('work queue', () => {
 
     await ports.queue.enqueue(items);
 
-    const key = (item: WorkItem) => ('instanceId' in item ? item.instanceId : `rollout#${item.rollout}`);
+    const key = workItemTarget;
     expect((await receive()).sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...items].sort((a, b) => key(a).localeCompare(key(b))));
   });
 

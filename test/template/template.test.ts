@@ -36,11 +36,12 @@ const RESOURCE_STAR_ACTIONS = new Set([
   'ec2:DescribeIamInstanceProfileAssociations',
   'ssm:DescribeInstanceInformation',
   'ssm:ListCommandInvocations',
+  'cloudwatch:ListMetrics',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
 ]);
 /** Matches `custom.worker.timeout` in serverless.yml. */
-const WORKER_TIMEOUT = 120;
+const WORKER_TIMEOUT = 300;
 
 let dev: Packaged;
 let prod: Packaged;
@@ -371,7 +372,7 @@ describe('queue and table', () => {
 describe('tags', () => {
   it('tags everything fleetwatch creates that CloudFormation can tag', () => {
     const taggable = Object.entries(t.Resources as Record<string, Json>).filter(
-      ([id, r]) => !id.startsWith('ServerlessDeploymentBucket') && r.Type !== 'AWS::IAM::InstanceProfile' && r.Type !== 'AWS::Lambda::Permission' && r.Type !== 'AWS::Lambda::Version' && r.Type !== 'AWS::Lambda::EventSourceMapping',
+      ([id, r]) => !id.startsWith('ServerlessDeploymentBucket') && r.Type !== 'AWS::IAM::InstanceProfile' && r.Type !== 'AWS::Lambda::Permission' && r.Type !== 'AWS::Lambda::Version' && r.Type !== 'AWS::Lambda::EventSourceMapping' && r.Type !== 'AWS::CloudWatch::Dashboard',
     );
     for (const [id, resource] of taggable) {
       const tags = resource.Properties.Tags;
