@@ -14,8 +14,8 @@ import {
   errorMessage,
 } from './errors.js';
 import { type Action, type AgentCommand, isAgentCommand } from './plan.js';
-import type { Ports, WorkItem } from './ports.js';
-import { draftOf, updateRecord } from './records.js';
+import type { InstanceRecord, Ports, WorkItem } from './ports.js';
+import { draftOf, updateRecord, type RecordDraft } from './records.js';
 import { SERVICE_EVENTS } from './service-events.js';
 import { documentParameters } from './agent-document.js';
 import { chunk } from './chunk.js';
@@ -190,8 +190,8 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
   claims.forEach((result, index) => {
     const command = group[index]!;
     if (result.status === 'rejected') outcomes.push({ action: command, status: 'failed', detail: errorMessage(result.reason) });
-    else if (!result.value) outcomes.push({ action: command, status: 'skipped', detail: 'a command is already in flight' });
-    else claimed.push(command);
+    else if (result.value === 'won') claimed.push(command);
+    else outcomes.push({ action: command, status: 'skipped', detail: result.value === 'in-flight' ? 'a command is already in flight' : RECORD_CHANGED });
   });
   if (claimed.length === 0) return outcomes;
 
@@ -249,16 +249,29 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
   return outcomes;
 }
 
-/** Marks a command in flight for the instance unless another one is; true when this claim won. */
-async function claim(command: AgentCommand, claimId: string, ports: Ports, settings: Settings): Promise<boolean> {
+const RECORD_CHANGED = 'the record changed since the plan was made; the next look decides';
+
+/** Whether the instance's record moved on since the action was planned. */
+function changedSincePlan(action: Action, current: InstanceRecord | undefined): boolean {
+  return action.plannedFrom !== undefined && current?.revision !== action.plannedFrom.revision;
+}
+
+/** Marks a command in flight for the instance unless another one is, or the record moved on since the plan. */
+async function claim(command: AgentCommand, claimId: string, ports: Ports, settings: Settings): Promise<'won' | 'in-flight' | 'changed'> {
   const now = ports.clock.now();
-  let won = false;
+  let verdict: 'won' | 'in-flight' | 'changed' = 'changed';
   await updateRecord(ports, command.instanceId, (current) => {
-    won = false;
-    if (current?.inFlight && current.inFlight.leaseExpiresAt > now) return undefined;
+    if (current?.inFlight && current.inFlight.leaseExpiresAt > now) {
+      verdict = 'in-flight';
+      return undefined;
+    }
+    if (changedSincePlan(command, current)) {
+      verdict = 'changed';
+      return undefined;
+    }
     const draft = draftOf(current, command.instanceId, now);
     const sameTarget = draft.configName === command.configName && draft.targetVersion === command.version;
-    won = true;
+    verdict = 'won';
     return {
       ...draft,
       status: 'in-flight',
@@ -275,7 +288,7 @@ async function claim(command: AgentCommand, claimId: string, ports: Ports, setti
       },
     };
   });
-  return won;
+  return verdict;
 }
 
 async function recordSent(instanceId: string, claimId: string, commandId: string, ports: Ports): Promise<void> {
@@ -316,40 +329,54 @@ async function applyRecordAction(
   const now = ports.clock.now();
   if (!('instanceId' in action)) throw new Error(`not a record action: ${action.kind}`);
   const id = action.instanceId;
+  let changed = false;
+  /** Writes the record unless it moved on since the plan (then nothing here is right any more). */
+  const write = (mutate: (current: InstanceRecord | undefined) => RecordDraft | undefined) =>
+    updateRecord(ports, id, (current) => {
+      changed = changedSincePlan(action, current);
+      return changed ? undefined : mutate(current);
+    });
+  const skipped = { status: 'skipped', detail: RECORD_CHANGED } as const;
   switch (action.kind) {
     case 'wait-for-registration':
-      await updateRecord(ports, id, (current) => {
+      await write((current) => {
         const draft = draftOf(current, id, now);
         if (draft.waitingSince !== undefined && draft.status === 'pending') return undefined;
         return { ...draft, status: 'pending', waitingSince: draft.waitingSince ?? now, lastError: action.detail };
       });
+      if (changed) return skipped;
       await enqueue(ports, [id], action.reason, options.attempt ?? 0);
       return { status: 'done', detail: `next look in ${registrationDelaySeconds(options.attempt ?? 0)} s` };
     case 'report-unreachable':
-      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'unreachable', lastError: action.detail }));
+      await write((current) => ({ ...draftOf(current, id, now), status: 'unreachable', lastError: action.detail }));
+      if (changed) return skipped;
       ports.metrics.count('InstancesUnreachable');
       await ports.events.publish([{ detailType: SERVICE_EVENTS.unreachable, detail: { instanceId: id, reason: action.detail, stage: settings.stage } }]);
       return done;
     case 'report-invalid':
-      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'invalid', lastError: action.detail }));
+      await write((current) => ({ ...draftOf(current, id, now), status: 'invalid', lastError: action.detail }));
+      if (changed) return skipped;
       ports.metrics.count('InvalidSelections');
       ports.log.warn('invalid selection', { instanceId: id, reason: action.detail });
       return done;
     case 'report-silent':
-      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'failed', lastError: action.detail }));
+      await write((current) => ({ ...draftOf(current, id, now), status: 'failed', lastError: action.detail }));
+      if (changed) return skipped;
       ports.metrics.count('AgentsSilent');
       ports.log.error('agent silent after a restart', { instanceId: id, reason: action.detail });
       await ports.events.publish([{ detailType: SERVICE_EVENTS.silent, detail: { instanceId: id, reason: action.detail, stage: settings.stage } }]);
       return done;
     case 'report-drift':
-      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'drift', lastError: action.detail }));
+      await write((current) => ({ ...draftOf(current, id, now), status: 'drift', lastError: action.detail }));
+      if (changed) return skipped;
       ports.metrics.count('DriftReported');
       ports.log.warn('drift reported, left alone', { instanceId: id, reason: action.detail });
       return done;
     case 'deselect':
-      await updateRecord(ports, id, (current) => ({ ...draftOf(current, id, now), status: 'deselected' }));
-      return done;
+      await write((current) => ({ ...draftOf(current, id, now), status: 'deselected' }));
+      return changed ? skipped : done;
     case 'close-record':
+      // A terminated instance is closed whatever happened meanwhile: nothing can change it back.
       await updateRecord(ports, id, (current) => {
         if (!current) return undefined;
         const { inFlight: _inFlight, ...rest } = draftOf(current, id, now);

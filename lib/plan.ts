@@ -21,6 +21,12 @@ export type PlanOrigin = 'sweep' | 'worker';
 interface Why {
   reason: string;
   detail: string;
+  /**
+   * The state record the plan was made from (revision undefined: there was none). A plan can be
+   * minutes old when its last phase runs; the executor skips an action whose record has moved on
+   * since, rather than undo what a worker did meanwhile.
+   */
+  plannedFrom?: { revision: number | undefined };
 }
 
 export interface AgentCommand extends Why {
@@ -148,7 +154,9 @@ export function plan(input: PlanInput): Action[] {
     if (agent) (agent.kind === 'report-unreachable' || agent.kind === 'report-silent' ? reports : agentActions).push(agent);
   }
 
-  return [...profileActions, ...planLogGroups(wantedGroups, input.logGroups), ...agentActions, ...reports];
+  const revisionOf = new Map(input.instances.map((o) => [o.instance.instanceId, o.record?.revision]));
+  const fromRecord = (action: Action): Action => ({ ...action, plannedFrom: { revision: revisionOf.get((action as { instanceId: string }).instanceId) } });
+  return [...profileActions, ...planLogGroups(wantedGroups, input.logGroups), ...agentActions.map(fromRecord), ...reports.map(fromRecord)];
 }
 
 function planProfile(observed: ObservedInstance, settings: Settings): { actions: Action[]; drift?: string } {

@@ -177,6 +177,7 @@ export async function advanceRollout(ports: Ports, settings: Settings, configNam
       version: rollout.version,
       reason: 'rollout',
       detail: `roll out ${configName} v${rollout.version}`,
+      plannedFrom: { revision: o.record?.revision },
     }));
     const outcomes = await execute(commands, ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
     sent = outcomes.filter((outcome) => outcome.status === 'done').length;

@@ -414,6 +414,17 @@ export class SimulatedAccount {
     this.agentOf(instanceId).silent = mode;
   }
 
+  /** Someone removed the instance's profile association (DisassociateIamInstanceProfile). */
+  disassociateProfile(instanceId: string): void {
+    this.ec2.disassociate(instanceId);
+    this.refresh(instanceId);
+  }
+
+  /** Someone deleted a log group by hand (DeleteLogGroup). */
+  deleteLogGroup(name: string): void {
+    this.logs.groups.delete(name);
+  }
+
   /** The agent process stops (it crashed, or someone stopped it by hand). */
   stopAgent(instanceId: string): void {
     this.agentOf(instanceId).running = false;
