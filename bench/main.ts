@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: one run on the simulated account (documented AWS rate limits, a fixed latency
+ * per call) and on the packaged functions, one table per section. A row whose target is missed
+ * says NO; the notes under each table give the set-up and the causes.
+ */
+import { coldStartSection } from './cold-start.js';
+import { dryRunSection } from './dry-run.js';
+import { logGroupSection } from './log-groups.js';
+import { machine } from './machine.js';
+import { onboardingSection } from './onboarding.js';
+import { missed, render, type Section } from './report.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  console.log(`fleetwatch bench: ${machine()}`);
+  console.log(`command: npm run bench (${new Date().toISOString().slice(0, 10)})\n`);
+  const sections: Section[] = [];
+  const show = (section: Section) => {
+    sections.push(section);
+    console.log(`${render(section)}\n`);
+  };
+  show(await dryRunSection([10_000, 100_000]));
+  show(await onboardingSection(1_000));
+  show(await logGroupSection(2_000));
+  show(await coldStartSection());
+
+  const misses = missed(sections);
+  console.log(
+    misses.length === 0
+      ? 'Every target met.'
+      : `Targets missed (${misses.length}): ${misses.map((row) => row.metric).join('; ')}. See the notes under each table.`,
+  );
+  console.log(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s of real time`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
