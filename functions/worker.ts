@@ -1,51 +1,45 @@
 /**
- * The work-queue worker: one instance per message, reconciled with the same plan and execute as
- * `reconcile`. Partial batch failures: a failed message goes back alone, and after the queue's
- * maxReceiveCount it lands in the DLQ with its last error in the log.
+ * The work-queue worker. The instance items of an SQS batch are reconciled together, with the same
+ * plan and execute as `reconcile` (one observation for the batch); a rollout or a fan-out batch is
+ * handled on its own. Partial batch failures: only the messages whose actions failed go back, and
+ * after the queue's maxReceiveCount they land in the DLQ, their last error in the log.
  */
 import middy from '@middy/core';
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseWorkItem } from '../lib/work-item.js';
-import { handleWorkItem } from '../lib/onboarding.js';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { InvalidInputError } from '../lib/errors.js';
-import { workItemTarget } from '../lib/ports.js';
+import { handleWorkItems } from '../lib/onboarding.js';
+import { workItemTarget, type WorkItem } from '../lib/ports.js';
+import { parseWorkItem } from '../lib/work-item.js';
 import { logger, metrics, runtime } from './runtime.js';
 
-const processor = new BatchProcessor(EventType.SQS);
-
-async function processRecord(record: SQSRecord): Promise<void> {
+export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const { ports, settings } = runtime();
-  let item;
-  try {
-    item = parseWorkItem(record.body);
-  } catch (error) {
-    // A body we cannot read will never become readable: log it, count it, and let it go.
-    if (!(error instanceof InvalidInputError)) throw error;
-    logger.warn('work item rejected', { reason: error.message, messageId: record.messageId });
-    metrics.addMetric('EventsRejected', 'Count', 1);
-    return;
-  }
-  const key = 'instanceId' in item ? { instanceId: item.instanceId } : { workItem: workItemTarget(item) };
-  logger.appendKeys(key);
-  try {
-    const result = await handleWorkItem(ports, settings, item);
-    if (result.notFound) logger.info('instance not found; nothing to do', { reason: item.reason });
-    for (const line of result.lines) logger.info(`${line.action}: ${line.detail}`, { ...line });
-    if (result.failed > 0) {
-      // Failing the message makes SQS deliver it again; after maxReceiveCount it lands in the DLQ.
-      const details = result.lines.filter((l) => l.outcome === 'failed').map((l) => l.outcomeDetail);
-      throw new Error(`${result.failed} action(s) failed for ${workItemTarget(item)}: ${details.join('; ')}`);
+  const items: { messageId: string; item: WorkItem }[] = [];
+  for (const record of event.Records) {
+    try {
+      items.push({ messageId: record.messageId, item: parseWorkItem(record.body) });
+    } catch (error) {
+      // A body we cannot read will never become readable: log it, count it, and let it go.
+      if (!(error instanceof InvalidInputError)) throw error;
+      logger.warn('work item rejected', { reason: error.message, messageId: record.messageId });
+      metrics.addMetric('EventsRejected', 'Count', 1);
     }
-  } finally {
-    logger.removeKeys(Object.keys(key));
   }
-}
-
-export const handler = middy(async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, processRecord, processor, { context }),
-)
+  // An error here (the observation itself failed) fails the whole batch: every item comes back.
+  const results = await handleWorkItems(ports, settings, items.map(({ item }) => item));
+  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+  results.forEach((result, index) => {
+    const { messageId, item } = items[index]!;
+    for (const line of result.lines) logger.info(`${line.action}: ${line.detail}`, { ...line, workItem: workItemTarget(item) });
+    if (result.failed > 0) {
+      const details = result.lines.filter((line) => line.outcome === 'failed').map((line) => line.outcomeDetail);
+      logger.warn('work item failed; SQS delivers it again', { workItem: workItemTarget(item), messageId, errors: details });
+      batchItemFailures.push({ itemIdentifier: messageId });
+    }
+  });
+  return { batchItemFailures };
+})
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

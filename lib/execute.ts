@@ -33,8 +33,8 @@ export interface ExecuteOptions {
   /** SendCommand rate control; an ensure lets one instance's failure not cancel the others. */
   maxConcurrency?: string;
   maxErrors?: string;
-  /** The work item's attempt, for the delay before the next look at an instance waiting for SSM. */
-  attempt?: number;
+  /** Work items' attempts by instance id, for the delay before the next look at an instance waiting for SSM. */
+  attempts?: Record<string, number>;
 }
 
 /** SendCommand takes at most 50 instance ids. */
@@ -245,7 +245,7 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
       outcomes.push({ action: command, status: 'failed', detail: why });
     }
   }
-  if (unmanaged.length) await enqueue(ports, unmanaged.map((command) => command.instanceId), 'not registered with SSM', options.attempt ?? 0);
+  for (const command of unmanaged) await enqueue(ports, [command.instanceId], 'not registered with SSM', options.attempts?.[command.instanceId] ?? 0);
   return outcomes;
 }
 
@@ -345,8 +345,8 @@ async function applyRecordAction(
         return { ...draft, status: 'pending', waitingSince: draft.waitingSince ?? now, lastError: action.detail };
       });
       if (changed) return skipped;
-      await enqueue(ports, [id], action.reason, options.attempt ?? 0);
-      return { status: 'done', detail: `next look in ${registrationDelaySeconds(options.attempt ?? 0)} s` };
+      await enqueue(ports, [id], action.reason, options.attempts?.[id] ?? 0);
+      return { status: 'done', detail: `next look in ${registrationDelaySeconds(options.attempts?.[id] ?? 0)} s` };
     case 'report-unreachable':
       await write((current) => ({ ...draftOf(current, id, now), status: 'unreachable', lastError: action.detail }));
       if (changed) return skipped;
@@ -374,6 +374,12 @@ async function applyRecordAction(
       return done;
     case 'deselect':
       await write((current) => ({ ...draftOf(current, id, now), status: 'deselected' }));
+      return changed ? skipped : done;
+    case 'mark-configured':
+      await write((current) => {
+        const { waitingSince: _w, lastError: _e, ...draft } = draftOf(current, id, now);
+        return { ...draft, status: 'configured', configName: action.configName, targetVersion: action.version, attempts: 0 };
+      });
       return changed ? skipped : done;
     case 'close-record':
       // A terminated instance is closed whatever happened meanwhile: nothing can change it back.

@@ -7,6 +7,7 @@ import { resolveLogGroupName, telemetrySignals, validateAgentConfig } from './ag
 import { parameterName, type Settings } from './config.js';
 import type { ConfigSet, ConfigurationVersion, Selection, UnusableConfiguration } from './desired.js';
 import { mapWithConcurrency } from './concurrency.js';
+import { REPORTING_GRACE_MS } from './plan.js';
 import type {
   Instance,
   InstanceRecord,
@@ -217,8 +218,6 @@ export function coveringPrefixes(prefixes: string[]): string[] {
   return kept;
 }
 
-/** A configured agent gets this long to show up in ListMetrics before it counts as silent. */
-export const REPORTING_GRACE_MS = 15 * 60_000;
 /** ListMetrics RecentlyActive looks back 3 hours; the log check uses the same window. */
 const REPORTING_WINDOW_MS = 3 * 60 * 60_000;
 

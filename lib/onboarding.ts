@@ -4,7 +4,7 @@
  * Every function here is safe to run twice for the same event.
  */
 import type { Settings } from './config.js';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError, errorMessage } from './errors.js';
 import {
   commandInvocationSchema,
   ec2StateChangeSchema,
@@ -14,7 +14,7 @@ import {
 } from './event-schemas.js';
 import { recordCommandOutcome, type OutcomeEffect } from './outcomes.js';
 import { advanceRollout, afterCommandOutcome } from './rollout.js';
-import type { Ports, WorkItem } from './ports.js';
+import type { InstanceWorkItem, Ports, WorkItem } from './ports.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { TERMINAL_INVOCATION_STATUSES } from './ports.js';
 
@@ -86,11 +86,51 @@ export interface WorkItemResult {
   failed: number;
   /** Lines worth a log line each. */
   lines: { target: string; action: string; reason: string; detail: string; outcome?: string; outcomeDetail?: string }[];
-  /** The instance is gone or was never there. */
-  notFound?: boolean;
 }
 
-/** The worker's job for one work item: reconcile that instance, or move that rollout on. */
+/**
+ * The worker's job for one SQS batch. The instance items of a batch are reconciled as one scope
+ * (one observation for up to ten instances instead of ten); a rollout or a fan-out batch is
+ * handled on its own. Returns one result per item, in order, so that only the items whose
+ * actions failed go back to the queue.
+ */
+export async function handleWorkItems(ports: Ports, settings: Settings, items: WorkItem[]): Promise<WorkItemResult[]> {
+  const results = new Array<WorkItemResult>(items.length);
+  const single: { item: InstanceWorkItem; index: number }[] = [];
+  for (const [index, item] of items.entries()) {
+    if ('instanceId' in item) single.push({ item, index });
+    else results[index] = await handleWorkItem(ports, settings, item);
+  }
+  if (single.length) {
+    const ids = [...new Set(single.map(({ item }) => item.instanceId))];
+    const attempts: Record<string, number> = {};
+    for (const { item } of single) attempts[item.instanceId] = Math.max(attempts[item.instanceId] ?? 0, item.attempt);
+    let report: ReconcileReport;
+    try {
+      report = await reconcile(ports, settings, { dryRun: false, action: 'ensure', scope: { instanceIds: ids }, origin: 'worker', attempts, lineLimit: 1_000 });
+    } catch (error) {
+      // The shared observation failed (a throttle that outlived its retries, say). Each item on
+      // its own then, so that one bad call costs one item a redelivery, not the whole batch.
+      ports.log.warn('batch reconcile failed; reconciling its items one by one', { error: errorMessage(error), instances: ids.length });
+      for (const { item, index } of single) {
+        try {
+          results[index] = await handleWorkItem(ports, settings, item);
+        } catch (itemError) {
+          results[index] = { failed: 1, lines: [{ target: item.instanceId, action: 'reconcile', reason: item.reason, detail: 'reconcile failed', outcome: 'failed', outcomeDetail: errorMessage(itemError) }] };
+        }
+      }
+      return results;
+    }
+    for (const { item, index } of single) {
+      const lines = report.lines.filter((line) => line.target === item.instanceId || line.action === 'create-log-group' || line.action === 'set-retention');
+      // A failed shared action (a log group) fails every item of the batch: each needs it.
+      results[index] = { failed: lines.filter((line) => line.outcome === 'failed').length, lines: lines.filter((line) => line.target === item.instanceId) };
+    }
+  }
+  return results;
+}
+
+/** One work item: a rollout to move on, a fan-out batch, or a single instance. */
 export async function handleWorkItem(ports: Ports, settings: Settings, item: WorkItem): Promise<WorkItemResult> {
   if ('rollout' in item) {
     const rollout = await advanceRollout(ports, settings, item.rollout);
@@ -104,10 +144,10 @@ export async function handleWorkItem(ports: Ports, settings: Settings, item: Wor
     action: 'ensure',
     scope: { instanceIds: batch ? item.instanceIds : [item.instanceId] },
     origin: batch ? 'sweep' : 'worker',
-    attempt: item.attempt,
+    ...(!batch && { attempts: { [item.instanceId]: item.attempt } }),
     lineLimit: 50,
     // A batch's silent agents were found by its sweep; a single instance is not asked about.
     ...(batch && { knownSilence: item.silence ?? {} }),
   });
-  return { failed: report.failed, lines: report.lines, ...(report.instancesInScope === 0 && { notFound: true }) };
+  return { failed: report.failed, lines: report.lines };
 }

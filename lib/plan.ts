@@ -10,6 +10,9 @@ import type { AgentAction, LogGroup, LogGroupClass } from './ports.js';
 
 export type RequestedAction = 'ensure' | 'install' | 'configure' | 'restart';
 
+/** A (re)configured agent gets this long to show up in ListMetrics before it counts as silent. */
+export const REPORTING_GRACE_MS = 15 * 60_000;
+
 /**
  * Who is planning. A `sweep` (reconcile of many instances) leaves an instance that is already
  * waiting for SSM registration to the work item that waits for it; the `worker` holding that item
@@ -59,6 +62,7 @@ export type Action =
   | ({ kind: 'report-drift'; instanceId: string } & Why)
   | ({ kind: 'report-silent'; instanceId: string } & Why)
   | ({ kind: 'deselect'; instanceId: string } & Why)
+  | ({ kind: 'mark-configured'; instanceId: string; configName: string; version: number } & Why)
   | ({ kind: 'close-record'; instanceId: string } & Why);
 
 export type ActionKind = Action['kind'];
@@ -151,7 +155,7 @@ export function plan(input: PlanInput): Action[] {
     }
 
     const agent = planAgent(observed, selection, input, profile.actions.length > 0);
-    if (agent) (agent.kind === 'report-unreachable' || agent.kind === 'report-silent' ? reports : agentActions).push(agent);
+    if (agent) (isAgentCommand(agent) ? agentActions : reports).push(agent);
   }
 
   const revisionOf = new Map(input.instances.map((o) => [o.instance.instanceId, o.record?.revision]));
@@ -247,7 +251,16 @@ function planAgent(
       case 'configure':
         return { kind: 'configure', ...command, reason: 'requested', detail: `configure ${configName} v${version}` };
       case 'ensure': {
-        const silence = input.silence?.get(id);
+        // Silence counts only past the grace period since the last (re)start, whoever found it: a
+        // fan-out batch carries its sweep's finding, and may run again after its own restart.
+        const settled = record.appliedAt !== undefined && input.now - record.appliedAt >= REPORTING_GRACE_MS;
+        const silence = settled ? input.silence?.get(id) : undefined;
+        const silentFailure = record.status === 'failed' && record.silenceRestartAt !== undefined;
+        if (!silence && record.status !== 'configured' && !silentFailure) {
+          // The agent runs the standing version, but the record still says otherwise (it waited for
+          // SSM after a lost profile, or a rollback made its old version the standing one again).
+          return { kind: 'mark-configured', instanceId: id, configName, version, reason: 'record behind', detail: `record says ${record.status}; agent runs ${configName} v${version}` };
+        }
         if (!silence || record.status === 'failed') return undefined;
         if (record.silenceRestartAt === undefined) {
           return { kind: 'restart', ...command, forSilence: true, reason: 'agent silent', detail: `${silence}; restart it once` };

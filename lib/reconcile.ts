@@ -19,8 +19,8 @@ export interface ReconcileRequest {
   /** Refuse (before any change) when the scope holds more instances than this. */
   maxInstances?: number;
   origin?: PlanOrigin;
-  /** The work item's attempt, when the worker reconciles. */
-  attempt?: number;
+  /** Work items' attempts by instance id, when the worker reconciles (the delay before a next look grows with it). */
+  attempts?: Record<string, number>;
   /** How many per-instance lines the report keeps; the counts always cover everything. */
   lineLimit?: number;
   /**
@@ -127,7 +127,7 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
 
   const outcomes = request.dryRun
     ? undefined
-    : await execute(actions, ports, settings, request.attempt === undefined ? {} : { attempt: request.attempt });
+    : await execute(actions, ports, settings, request.attempts === undefined ? {} : { attempts: request.attempts });
 
   return summarize(request, planned, actions, outcomes, configs.unusable.values(), settledCommands);
 }

@@ -273,8 +273,18 @@ async function rollBack(
       reason: 'rollback',
       detail: `roll back ${rollout.configName} v${rollout.version} → v${rollout.goodVersion}`,
     }));
-    const outcomes = await execute(commands, ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
-    rolledBack = outcomes.filter((outcome) => outcome.status === 'done').length;
+    // Those whose command failed still run the good version: their records say so again.
+    const records: Action[] = counts.failed.map((o) => ({
+      kind: 'mark-configured',
+      instanceId: o.instance.instanceId,
+      configName: rollout.configName,
+      version: rollout.goodVersion!,
+      reason: 'rollback',
+      detail: `kept v${rollout.goodVersion} when v${rollout.version} failed`,
+      plannedFrom: { revision: o.record?.revision },
+    }));
+    const outcomes = await execute([...commands, ...records], ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
+    rolledBack = outcomes.filter((outcome) => outcome.status === 'done' && outcome.action.kind === 'configure').length;
   } else {
     ports.log.error('no earlier version rolled out: nothing to roll back to; the instances that took it keep it', {
       configName: rollout.configName,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseAgentConfig } from '../lib/agent/index.js';
 import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { InvalidInputError, errorMessage } from '../lib/errors.js';
-import { handleWorkItem, onCommandInvocation, onInstanceStateChange, onTagChange, type EventEffect } from '../lib/onboarding.js';
+import { handleWorkItems, onCommandInvocation, onInstanceStateChange, onTagChange, type EventEffect } from '../lib/onboarding.js';
 import { workItemTarget, type Log, type MetricSink, type Ports } from '../lib/ports.js';
 import { reconcile, type ReconcileReport, type ReconcileRequest } from '../lib/reconcile.js';
 import { onParameterChange } from '../lib/rollout.js';
@@ -28,6 +28,8 @@ export interface StackOptions {
   dropCommandEvents?: number;
   /** Messages per worker batch (the event source mapping's batch size). Default 10. */
   batchSize?: number;
+  /** Worker batches processed at once (Lambda's concurrent invocations on the queue). Default 10. */
+  workerConcurrency?: number;
   /** Receives before a failing message goes to the DLQ. Default 5, as serverless.yml sets it. */
   maxReceiveCount?: number;
   /** Print log lines of this level and above to stderr. Default: none. */
@@ -217,19 +219,19 @@ export class SimulatedStack {
 
   /** The worker for one batch: returns the ids of the messages that failed (partial batch response). */
   private async work(messages: QueueMessage[]): Promise<string[]> {
-    const failed: string[] = [];
-    await Promise.all(
-      messages.map(async (message) => {
-        try {
-          const result = await handleWorkItem(this.ports(), this.settings, message.body);
-          if (result.failed > 0) throw new Error(result.lines.filter((l) => l.outcome === 'failed').map((l) => l.outcomeDetail).join('; '));
-        } catch (error) {
-          this.log.warn('work item failed', { item: workItemTarget(message.body), error: errorMessage(error), receiveCount: message.receiveCount });
-          failed.push(message.messageId);
-        }
-      }),
-    );
-    return failed;
+    try {
+      const results = await handleWorkItems(this.ports(), this.settings, messages.map((message) => message.body));
+      return messages.flatMap((message, index) => {
+        const result = results[index]!;
+        if (result.failed === 0) return [];
+        const errors = result.lines.filter((line) => line.outcome === 'failed').map((line) => line.outcomeDetail);
+        this.log.warn('work item failed', { item: workItemTarget(message.body), errors, receiveCount: message.receiveCount });
+        return [message.messageId];
+      });
+    } catch (error) {
+      this.log.warn('work batch failed', { error: errorMessage(error), items: messages.map((message) => workItemTarget(message.body)) });
+      return messages.map((message) => message.messageId);
+    }
   }
 
   /**
@@ -242,13 +244,18 @@ export class SimulatedStack {
     for (;;) {
       // The worker polls as the event source mapping does; it sleeps on the virtual clock, so
       // delayed messages (registration backoff) are received at their due time, not early or late.
-      await this.account.drain((messages) => this.work(messages), {
-        batchSize: this.options.batchSize ?? 10,
-        maxReceiveCount: this.options.maxReceiveCount ?? 5,
-        until: deadline,
-      });
+      // Lambda polls an SQS queue with several batches at once (five pollers to start with, more
+      // as the queue grows): so do we, so that a large backlog does not queue up behind one batch.
+      const poller = () =>
+        this.account.drain((messages) => this.work(messages), {
+          batchSize: this.options.batchSize ?? 10,
+          maxReceiveCount: this.options.maxReceiveCount ?? 5,
+          until: deadline,
+        });
+      await Promise.all(Array.from({ length: this.options.workerConcurrency ?? 10 }, poller));
       while (this.inflight.size) await Promise.all([...this.inflight]);
-      if (queue.nextDue() !== undefined && clock.now() < deadline) continue;
+      const next = queue.nextDue();
+      if (next !== undefined && next <= deadline) continue; // more work inside the window
       if (clock.pending === 0 || clock.now() >= deadline) break;
       // Something is still scheduled (a command running, an instance registering): let time run to it.
       await clock.sleep(Math.min(1_000, Math.max(1, deadline - clock.now())));

@@ -79,7 +79,13 @@ const allGroups = new Map<string, LogGroup>([
 
 function planFor(
   observed: ObservedInstance,
-  options: { settings?: Partial<Settings>; requested?: RequestedAction; origin?: PlanInput['origin']; logGroups?: Map<string, LogGroup> } = {},
+  options: {
+    settings?: Partial<Settings>;
+    requested?: RequestedAction;
+    origin?: PlanInput['origin'];
+    logGroups?: Map<string, LogGroup>;
+    silence?: Map<string, string>;
+  } = {},
 ): Action[] {
   const settings = testSettings(options.settings);
   return plan({
@@ -89,6 +95,7 @@ function planFor(
     origin: options.origin ?? 'sweep',
     instances: [{ ...observed, selection: selectionOf(observed.instance, configs, settings) }],
     logGroups: options.logGroups ?? allGroups,
+    ...(options.silence && { silence: options.silence }),
   });
 }
 
@@ -232,6 +239,16 @@ describe('plan: one instance, one situation each', () => {
       observed: instance({ record: record({ status: 'unreachable', appliedVersion: undefined, waitingSince: NOW - 90 * 60_000 }) }),
       expected: ['install-and-configure'],
     },
+    {
+      name: 'agent at the standing version but the record still waits: mark it configured',
+      observed: instance({ record: record({ status: 'pending', waitingSince: NOW - 60_000, lastError: 'not registered with SSM' }) }),
+      expected: ['mark-configured'],
+    },
+    {
+      name: 'failed for silence after its restart: stays failed',
+      observed: instance({ record: record({ status: 'failed', silenceRestartAt: NOW - 30 * 60_000 }) }),
+      expected: [],
+    },
     { name: 'terminated with a record: close it', observed: instance({ state: 'terminated' }), expected: ['close-record'] },
     { name: 'terminated, record closed: nothing', observed: instance({ state: 'terminated', record: record({ status: 'closed' }) }), expected: [] },
     { name: 'deselected, onDeselect leave: record it', observed: instance({ tag: null }), expected: ['deselect'] },
@@ -240,6 +257,25 @@ describe('plan: one instance, one situation each', () => {
 
   it.each(cases)('$name', ({ observed, options, expected }) => {
     expect(kinds(planFor(observed, options))).toEqual(expected);
+  });
+});
+
+describe('plan: an agent CloudWatch does not hear from', () => {
+  const silence = new Map([['i-0123456789abcdef0', 'no metrics in CWAgent']]);
+  const cases: { name: string; record: Partial<InstanceRecord>; expected: Action['kind'][] }[] = [
+    { name: 'configured long ago, silent: restart it once', record: { appliedAt: NOW - 60 * 60_000 }, expected: ['restart'] },
+    { name: 'within the grace period after a (re)start: nothing yet', record: { appliedAt: NOW - 5 * 60_000 }, expected: [] },
+    {
+      name: 'still silent past the grace period after its restart: report it failed',
+      record: { appliedAt: NOW - 20 * 60_000, silenceRestartAt: NOW - 21 * 60_000 },
+      expected: ['report-silent'],
+    },
+    { name: 'already reported failed: nothing', record: { status: 'failed', appliedAt: NOW - 60 * 60_000, silenceRestartAt: NOW - 61 * 60_000 }, expected: [] },
+  ];
+  it.each(cases)('$name', ({ record: fields, expected }) => {
+    const actions = planFor(instance({ record: record(fields) }), { silence });
+    expect(kinds(actions)).toEqual(expected);
+    if (expected[0] === 'restart') expect(actions[0]).toMatchObject({ forSilence: true, reason: 'agent silent' });
   });
 });
 
