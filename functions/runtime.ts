@@ -1,18 +1,16 @@
 /**
  * What every handler shares, built once per cold start: stage settings (a bad setting fails the
- * cold start, naming every problem), the Powertools logger, metrics and tracer, and the ports
+ * cold start, naming every problem), the Powertools logger and metrics, and the ports
  * from the one composition root in lib/aws/clients.ts.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import { createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
 import { loadSettings, type Settings } from '../lib/config.js';
 import type { Log, MetricSink, Ports } from '../lib/ports.js';
 
 export const logger = new Logger({ serviceName: 'fleetwatch' });
 export const metrics = new Metrics({ namespace: 'fleetwatch', serviceName: 'fleetwatch' });
-export const tracer = new Tracer({ serviceName: 'fleetwatch' });
 
 const metricSink: MetricSink = {
   count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),

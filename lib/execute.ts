@@ -35,6 +35,8 @@ export interface ExecuteOptions {
   maxErrors?: string;
   /** Work items' attempts by instance id, for the delay before the next look at an instance waiting for SSM. */
   attempts?: Record<string, number>;
+  /** The records the plan was made from, by instance id: the first conditional write needs no read. */
+  records?: Map<string, InstanceRecord | undefined>;
 }
 
 /** SendCommand takes at most 50 instance ids. */
@@ -57,7 +59,9 @@ export async function execute(
   outcomes.push(...(await runEach(byPhase('profile'), (action) => applyProfileAction(action, ports))));
   outcomes.push(...(await runEach(byPhase('logs'), (action) => applyLogGroupAction(action, ports, settings))));
   outcomes.push(...(await sendAgentCommands(byPhase('agent').filter(isAgentCommand), ports, settings, options)));
-  outcomes.push(...(await runEach(byPhase('record'), (action) => applyRecordAction(action, ports, settings, options))));
+  const waits: WorkItem[] = [];
+  outcomes.push(...(await runEach(byPhase('record'), (action) => applyRecordAction(action, ports, settings, options, waits))));
+  await enqueueWaits(ports, waits);
   return outcomes;
 }
 
@@ -184,14 +188,17 @@ async function sendAgentCommands(
 async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings, options: ExecuteOptions): Promise<ActionOutcome[]> {
   const now = ports.clock.now();
   const claimId = `claim-${now}`;
-  const claims = await settleWithConcurrency(group, PHASE_CONCURRENCY, (command) => claim(command, claimId, ports, settings));
+  const claims = await settleWithConcurrency(group, PHASE_CONCURRENCY, (command) => claim(command, claimId, ports, settings, knownRecord(options, command.instanceId)));
   const outcomes: ActionOutcome[] = [];
   const claimed: AgentCommand[] = [];
+  const stored = new Map<string, InstanceRecord | undefined>();
   claims.forEach((result, index) => {
     const command = group[index]!;
     if (result.status === 'rejected') outcomes.push({ action: command, status: 'failed', detail: errorMessage(result.reason) });
-    else if (result.value === 'won') claimed.push(command);
-    else outcomes.push({ action: command, status: 'skipped', detail: result.value === 'in-flight' ? 'a command is already in flight' : RECORD_CHANGED });
+    else if (result.value.verdict === 'won') {
+      claimed.push(command);
+      stored.set(command.instanceId, result.value.stored);
+    } else outcomes.push({ action: command, status: 'skipped', detail: result.value.verdict === 'in-flight' ? 'a command is already in flight' : RECORD_CHANGED });
   });
   if (claimed.length === 0) return outcomes;
 
@@ -236,12 +243,12 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
   for (const command of claimed) {
     const commandId = commandIdOf.get(command.instanceId);
     if (commandId) {
-      await recordSent(command.instanceId, claimId, commandId, ports);
+      await recordSent(command.instanceId, claimId, commandId, ports, stored.get(command.instanceId));
       ports.metrics.count('CommandsSent');
       outcomes.push({ action: command, status: 'done', detail: commandId });
     } else {
       const why = failed.get(command.instanceId) ?? `${command.instanceId} is not registered with SSM`;
-      await release(command.instanceId, claimId, ports, why);
+      await release(command.instanceId, claimId, ports, why, stored.get(command.instanceId));
       outcomes.push({ action: command, status: 'failed', detail: why });
     }
   }
@@ -256,11 +263,22 @@ function changedSincePlan(action: Action, current: InstanceRecord | undefined): 
   return action.plannedFrom !== undefined && current?.revision !== action.plannedFrom.revision;
 }
 
+/** The record the plan was made from, when the caller passed it. */
+function knownRecord(options: ExecuteOptions, instanceId: string): { record: InstanceRecord | undefined } | undefined {
+  return options.records?.has(instanceId) ? { record: options.records.get(instanceId) } : undefined;
+}
+
 /** Marks a command in flight for the instance unless another one is, or the record moved on since the plan. */
-async function claim(command: AgentCommand, claimId: string, ports: Ports, settings: Settings): Promise<'won' | 'in-flight' | 'changed'> {
+async function claim(
+  command: AgentCommand,
+  claimId: string,
+  ports: Ports,
+  settings: Settings,
+  known: { record: InstanceRecord | undefined } | undefined,
+): Promise<{ verdict: 'won' | 'in-flight' | 'changed'; stored?: InstanceRecord }> {
   const now = ports.clock.now();
   let verdict: 'won' | 'in-flight' | 'changed' = 'changed';
-  await updateRecord(ports, command.instanceId, (current) => {
+  const stored = await updateRecord(ports, command.instanceId, (current) => {
     if (current?.inFlight && current.inFlight.leaseExpiresAt > now) {
       verdict = 'in-flight';
       return undefined;
@@ -287,23 +305,35 @@ async function claim(command: AgentCommand, claimId: string, ports: Ports, setti
         ...(command.version !== undefined && { version: command.version }),
       },
     };
-  });
-  return verdict;
+  }, known);
+  // `verdict` is set inside the mutation (TypeScript cannot see that), hence the widening.
+  const decided = verdict as 'won' | 'in-flight' | 'changed';
+  return decided === 'won' ? { verdict: decided, ...(stored && { stored }) } : { verdict: decided };
 }
 
-async function recordSent(instanceId: string, claimId: string, commandId: string, ports: Ports): Promise<void> {
-  await updateRecord(ports, instanceId, (current) => {
-    if (!current?.inFlight || current.inFlight.commandId !== claimId) return undefined;
-    return { ...draftOf(current, instanceId, 0), inFlight: { ...current.inFlight, commandId } };
-  });
+async function recordSent(instanceId: string, claimId: string, commandId: string, ports: Ports, claimed: InstanceRecord | undefined): Promise<void> {
+  await updateRecord(
+    ports,
+    instanceId,
+    (current) => {
+      if (!current?.inFlight || current.inFlight.commandId !== claimId) return undefined;
+      return { ...draftOf(current, instanceId, 0), inFlight: { ...current.inFlight, commandId } };
+    },
+    claimed && { record: claimed },
+  );
 }
 
-async function release(instanceId: string, claimId: string, ports: Ports, why: string): Promise<void> {
-  await updateRecord(ports, instanceId, (current) => {
-    if (!current?.inFlight || current.inFlight.commandId !== claimId) return undefined;
-    const { inFlight: _inFlight, ...rest } = draftOf(current, instanceId, 0);
-    return { ...rest, status: 'pending', lastError: why };
-  });
+async function release(instanceId: string, claimId: string, ports: Ports, why: string, claimed: InstanceRecord | undefined): Promise<void> {
+  await updateRecord(
+    ports,
+    instanceId,
+    (current) => {
+      if (!current?.inFlight || current.inFlight.commandId !== claimId) return undefined;
+      const { inFlight: _inFlight, ...rest } = draftOf(current, instanceId, 0);
+      return { ...rest, status: 'pending', lastError: why };
+    },
+    claimed && { record: claimed },
+  );
 }
 
 /**
@@ -313,6 +343,16 @@ async function release(instanceId: string, claimId: string, ports: Ports, why: s
  */
 export function registrationDelaySeconds(attempt: number): number {
   return Math.min(300, 30 * 2 ** Math.min(attempt, 10));
+}
+
+/** The next looks at instances waiting for SSM, one SendMessageBatch per delay and ten items. */
+async function enqueueWaits(ports: Ports, waits: WorkItem[]): Promise<void> {
+  const byDelay = new Map<number, WorkItem[]>();
+  for (const item of waits) {
+    const delay = registrationDelaySeconds(item.attempt - 1);
+    byDelay.set(delay, [...(byDelay.get(delay) ?? []), item]);
+  }
+  for (const [delay, items] of byDelay) await ports.queue.enqueue(items, delay);
 }
 
 async function enqueue(ports: Ports, instanceIds: string[], reason: string, attempt: number): Promise<void> {
@@ -325,6 +365,7 @@ async function applyRecordAction(
   ports: Ports,
   settings: Settings,
   options: ExecuteOptions,
+  waits: WorkItem[],
 ): Promise<Omit<ActionOutcome, 'action'>> {
   const now = ports.clock.now();
   if (!('instanceId' in action)) throw new Error(`not a record action: ${action.kind}`);
@@ -332,10 +373,15 @@ async function applyRecordAction(
   let changed = false;
   /** Writes the record unless it moved on since the plan (then nothing here is right any more). */
   const write = (mutate: (current: InstanceRecord | undefined) => RecordDraft | undefined) =>
-    updateRecord(ports, id, (current) => {
-      changed = changedSincePlan(action, current);
-      return changed ? undefined : mutate(current);
-    });
+    updateRecord(
+      ports,
+      id,
+      (current) => {
+        changed = changedSincePlan(action, current);
+        return changed ? undefined : mutate(current);
+      },
+      knownRecord(options, id),
+    );
   const skipped = { status: 'skipped', detail: RECORD_CHANGED } as const;
   switch (action.kind) {
     case 'wait-for-registration':
@@ -345,7 +391,7 @@ async function applyRecordAction(
         return { ...draft, status: 'pending', waitingSince: draft.waitingSince ?? now, lastError: action.detail };
       });
       if (changed) return skipped;
-      await enqueue(ports, [id], action.reason, options.attempts?.[id] ?? 0);
+      waits.push({ instanceId: id, reason: action.reason, attempt: (options.attempts?.[id] ?? 0) + 1 });
       return { status: 'done', detail: `next look in ${registrationDelaySeconds(options.attempts?.[id] ?? 0)} s` };
     case 'report-unreachable':
       await write((current) => ({ ...draftOf(current, id, now), status: 'unreachable', lastError: action.detail }));

@@ -127,7 +127,10 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
 
   const outcomes = request.dryRun
     ? undefined
-    : await execute(actions, ports, settings, request.attempts === undefined ? {} : { attempts: request.attempts });
+    : await execute(actions, ports, settings, {
+        ...(request.attempts && { attempts: request.attempts }),
+        records: new Map(planned.map((p) => [p.instance.instanceId, p.record])),
+      });
 
   return summarize(request, planned, actions, outcomes, configs.unusable.values(), settledCommands);
 }

@@ -14,14 +14,19 @@ export type RecordMutation = (current: InstanceRecord | undefined) => RecordDraf
 
 const MAX_CONFLICT_RETRIES = 5;
 
-/** Applies `mutate` with a conditional write; returns the stored record, or undefined when nothing changed. */
+/**
+ * Applies `mutate` with a conditional write; returns the stored record, or undefined when nothing
+ * changed. `known` is the record as the caller last read it (`{ record: undefined }`: read, and
+ * absent): the first try writes on it without another GetItem, and a conflict re-reads.
+ */
 export async function updateRecord(
   ports: Pick<Ports, 'state' | 'clock'>,
   instanceId: string,
   mutate: RecordMutation,
+  known?: { record: InstanceRecord | undefined },
 ): Promise<InstanceRecord | undefined> {
   for (let attempt = 0; ; attempt++) {
-    const current = await ports.state.get(instanceId);
+    const current = attempt === 0 && known ? known.record : await ports.state.get(instanceId);
     const next = mutate(current);
     if (!next) return undefined;
     try {

@@ -14,10 +14,12 @@ import { chunk, collectPages } from './batch.js';
 import { callAws } from './errors.js';
 
 /**
- * EC2 rejects a call carrying more than 200 filter values in all (FilterLimitExceeded); 100 ids
- * per call leaves room for the state filter and keeps each page small.
+ * EC2 rejects a call carrying more than 200 filter values in all (FilterLimitExceeded). A call by
+ * ids fills what its other filters leave: the fewest calls against EC2's describe bucket.
  */
-const IDS_PER_FILTER = 100;
+const MAX_FILTER_VALUES = 200;
+/** describeInstances by ids: the instance-id filter alone. */
+const IDS_PER_INSTANCES_CALL = MAX_FILTER_VALUES;
 
 /** DescribeInstances and DescribeIamInstanceProfileAssociations accept 5..1000 per page; fewer pages, fewer tokens from EC2's describe bucket (100, refill 20/s). */
 const PAGE_SIZE = 1000;
@@ -27,6 +29,8 @@ const LIVE_STATES: InstanceState[] = ['pending', 'running', 'stopping', 'stopped
 
 /** Only these hold or are about to hold the instance's profile; disassociated ones linger in the API. */
 const HOLDING_STATES: AssociationState[] = ['associating', 'associated'];
+/** describeProfileAssociations: the instance-id filter beside the two state values. */
+const IDS_PER_ASSOCIATIONS_CALL = MAX_FILTER_VALUES - HOLDING_STATES.length;
 
 export function createEc2Port(client: EC2Client): Ec2Port {
   const describe = (filters: Filter[]) =>
@@ -49,7 +53,7 @@ export function createEc2Port(client: EC2Client): Ec2Port {
       const found: Instance[] = [];
       // By filter, not InstanceIds: one unknown id in InstanceIds fails the whole call with
       // InvalidInstanceID.NotFound, while a filter simply leaves it out.
-      for (const ids of chunk(unique(instanceIds), IDS_PER_FILTER)) {
+      for (const ids of chunk(unique(instanceIds), IDS_PER_INSTANCES_CALL)) {
         const page = await callAws({ operation: 'DescribeInstances', instanceIds: ids }, () =>
           describe([{ Name: 'instance-id', Values: ids }]),
         );
@@ -60,7 +64,7 @@ export function createEc2Port(client: EC2Client): Ec2Port {
 
     async describeProfileAssociations(instanceIds) {
       const found: ProfileAssociation[] = [];
-      for (const ids of chunk(unique(instanceIds), IDS_PER_FILTER)) {
+      for (const ids of chunk(unique(instanceIds), IDS_PER_ASSOCIATIONS_CALL)) {
         const page = await callAws({ operation: 'DescribeIamInstanceProfileAssociations', instanceIds: ids }, () =>
           collectPages(
             paginateDescribeIamInstanceProfileAssociations(

@@ -38,7 +38,8 @@ export function ec2Port(account: SimulatedAccount, layer: CallLayer): Ec2Port {
       }),
 
     describeProfileAssociations: (instanceIds) =>
-      batched(layer, 'DescribeIamInstanceProfileAssociations', [...new Set(instanceIds)], LIMITS.ec2FilterValues, (batch) =>
+      // The two association states take 2 of the call's 200 filter values, as in lib/aws/ec2.ts.
+      batched(layer, 'DescribeIamInstanceProfileAssociations', [...new Set(instanceIds)], LIMITS.ec2FilterValues - 2, (batch) =>
         batch.flatMap((id) => {
           const association = ec2.activeAssociationOf(id);
           return association ? [toAssociation(association)] : [];

@@ -87,15 +87,26 @@ describe('describeInstances', () => {
     expect(ec2.commandCalls(DescribeInstancesCommand)[0]?.args[0].input.InstanceIds).toBeUndefined();
   });
 
-  it('splits many ids into filters of at most 100 values, each id once', async () => {
+  it('splits many ids into calls of at most 200 filter values (EC2 limit), each id once', async () => {
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     const ids = instanceIds(250);
 
     await awsPorts().ec2.describeInstances([...ids, ids[0]!]);
 
     const asked = ec2.commandCalls(DescribeInstancesCommand).map((call) => call.args[0].input.Filters?.[0]?.Values ?? []);
-    expect(asked.map((values) => values.length)).toEqual([100, 100, 50]);
+    expect(asked.map((values) => values.length)).toEqual([200, 50]);
     expect(asked.flat()).toEqual(ids);
+  });
+});
+
+describe('describeProfileAssociations batching', () => {
+  it('fills each call to 200 filter values with the two state values: 198 ids', async () => {
+    ec2.on(DescribeIamInstanceProfileAssociationsCommand).resolves({ IamInstanceProfileAssociations: [] });
+    const ids = instanceIds(400);
+    await awsPorts().ec2.describeProfileAssociations(ids);
+    const calls = ec2.commandCalls(DescribeIamInstanceProfileAssociationsCommand).map((call) => call.args[0].input.Filters ?? []);
+    expect(calls.map((filters) => filters.reduce((sum, filter) => sum + (filter.Values?.length ?? 0), 0))).toEqual([200, 200, 6]);
+    expect(calls.flatMap((filters) => filters.find((filter) => filter.Name === 'instance-id')?.Values ?? [])).toEqual(ids);
   });
 });
 

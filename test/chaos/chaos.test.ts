@@ -144,8 +144,11 @@ describe(`chaos: ${FLEET} instances onboarded through throttling, server errors,
   it('the operator reconcile that raced the workers and both sweeps completed without a failed action', () => {
     expect(run.racing.instancesInScope).toBeGreaterThan(0);
     for (const sweep of run.sweeps) expect(sweep.failed).toBe(0);
-    // The last sweep finds nothing left to do but what cannot be done.
-    expect(run.sweeps[1]!.byAction['install-and-configure'] ?? 0).toBe(0);
-    expect(run.sweeps[1]!.byAction.configure ?? 0).toBe(0);
+    // The last sweep finds nothing left to do but what cannot be done, and the retries of
+    // commands whose outcome event never arrived: it learns of those from SSM itself
+    // (settledCommands), so each of its installs or configures is one of them.
+    const last = run.sweeps[1]!;
+    const commands = (last.byAction['install-and-configure'] ?? 0) + (last.byAction.configure ?? 0);
+    expect(commands).toBeLessThanOrEqual(last.settledCommands ?? 0);
   });
 });
