@@ -227,10 +227,10 @@ async function attribution(work: string, options: BuildOptions): Promise<Row[]> 
     ['empty handler', `export const handler = async () => 0;`],
     ['zod (lib/event-schemas.ts, work-item.ts, aws/clients.ts)', `import { z } from 'zod'; export const s = z.object({ a: z.string() }); export const handler = async () => s;`],
     [
-      'Powertools logger, metrics, tracer + middy',
+      'Powertools logger, metrics + middy',
       `import { Logger } from '@aws-lambda-powertools/logger'; import { Metrics } from '@aws-lambda-powertools/metrics'; ` +
-        `import { Tracer } from '@aws-lambda-powertools/tracer'; import middy from '@middy/core'; ` +
-        `export const x = [new Logger(), new Metrics({ namespace: 'n' }), new Tracer(), middy]; export const handler = async () => x;`,
+        `import middy from '@middy/core'; ` +
+        `export const x = [new Logger(), new Metrics({ namespace: 'n' }), middy]; export const handler = async () => x;`,
     ],
   ];
   const rows: Row[] = [];

@@ -15,8 +15,6 @@ const pages = (items: number, perPage: number) => Math.max(1, Math.ceil(items / 
 /** Chunks of a list that may be empty: none when it is. */
 const chunks = (items: number, perChunk: number) => Math.ceil(items / perChunk);
 
-/** lib/aws/ec2.ts IDS_PER_FILTER: ids the adapter puts in one instance-id filter. */
-const ADAPTER_IDS_PER_FILTER = 100;
 
 export interface DryRunResult {
   instances: number;
@@ -143,19 +141,6 @@ export async function dryRunSection(sizes: number[]): Promise<Section> {
     rows.push(against(`${label} CPU time (ms)`, result.cpuMs));
     rows.push(against(`${label} simulated time (s)`, result.simulatedMs / 1000, {}, 1));
     rows.push(against(`${label} real time (ms)`, result.realMs));
-    // The simulation batches 200 ids where the adapter sends 100: against AWS this operation,
-    // and so the total, cost more than the simulation counts.
-    const adapterAssociations = Math.ceil(result.associationsRunning / ADAPTER_IDS_PER_FILTER);
-    const simulatedAssociations = result.calls.DescribeIamInstanceProfileAssociations ?? 0;
-    rows.push(
-      againstFloor(`${label} DescribeIamInstanceProfileAssociations as lib/aws/ec2.ts sends it`, adapterAssociations, result.minimum.DescribeIamInstanceProfileAssociations ?? 0, 1.1),
-      againstFloor(`${label} API calls, total, as the adapters send them`, sum(result.calls) - simulatedAssociations + adapterAssociations, sum(result.minimum), 1.1),
-    );
-    notes.push(
-      `${fmt(n)} instances (${fmt(result.actions)} actions planned): lib/aws/ec2.ts sends ${ADAPTER_IDS_PER_FILTER} ids per ` +
-        `instance-id filter (IDS_PER_FILTER) where local/ports/ec2.ts batches LIMITS.ec2FilterValues (${LIMITS.ec2FilterValues}): ` +
-        `the simulation counts ${fmt(simulatedAssociations)} DescribeIamInstanceProfileAssociations calls, AWS would get ${fmt(adapterAssociations)}.`,
-    );
   }
   if (results.length >= 2) {
     const [small, large] = [results[0]!, results[results.length - 1]!];

@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
 import { loadSettings, type Settings } from '../lib/config.js';
+import { KnownLogGroups } from '../lib/known-log-groups.js';
 import type { Log, MetricSink, Ports } from '../lib/ports.js';
 
 export const logger = new Logger({ serviceName: 'fleetwatch' });
@@ -31,7 +32,8 @@ export function runtime(): { settings: Settings; ports: Ports } {
   if (!built) {
     const settings = loadSettings(process.env);
     const resources = loadAwsResources(process.env);
-    const ports = createAwsPorts({ ...settings, ...resources }, { log, metrics: metricSink });
+    // One memory of correct log groups per execution environment: it lives as long as the container.
+    const ports = { ...createAwsPorts({ ...settings, ...resources }, { log, metrics: metricSink }), knownLogGroups: new KnownLogGroups() };
     built = { settings, ports };
   }
   return built;

@@ -154,14 +154,28 @@ async function applyLogGroupAction(action: Action, ports: Ports, settings: Setti
       }
       // Retention is a separate call; set it even when the group raced into existence.
       if (action.retentionInDays !== -1) await ports.logs.putRetentionPolicy(action.logGroupName, action.retentionInDays);
+      rememberLogGroup(ports, action);
       return existed ? { status: 'skipped', detail: 'already existed; retention set' } : done;
     }
     case 'set-retention':
       await ports.logs.putRetentionPolicy(action.logGroupName, action.retentionInDays);
+      rememberLogGroup(ports, action);
       return done;
     default:
       throw new Error(`not a log group action: ${action.kind}`);
   }
+}
+
+function rememberLogGroup(ports: Ports, action: Extract<Action, { kind: 'create-log-group' | 'set-retention' }>): void {
+  ports.knownLogGroups?.remember(
+    {
+      name: action.logGroupName,
+      ...(action.retentionInDays !== -1 && { retentionInDays: action.retentionInDays }),
+      ...('logGroupClass' in action && { logGroupClass: action.logGroupClass }),
+      ...('kmsKeyId' in action && action.kmsKeyId && { kmsKeyId: action.kmsKeyId }),
+    },
+    ports.clock.now(),
+  );
 }
 
 /**

@@ -185,17 +185,26 @@ export function profileNameOf(profileArn: string): string {
  * instance: DescribeLogGroups is limited to 5 TPS per account and region.
  */
 export async function observeLogGroups(
-  ports: Pick<Ports, 'logs'>,
+  ports: Pick<Ports, 'logs' | 'clock' | 'knownLogGroups'>,
   names: Iterable<string>,
   templates: Iterable<string> = [],
+  options: { trustKnown?: boolean } = {},
 ): Promise<Map<string, LogGroup>> {
-  const wanted = new Set(names);
-  if (wanted.size === 0) return new Map();
-  const prefixes = coveringPrefixes([...templates].map(literalPrefix).concat([...wanted]));
+  const now = ports.clock.now();
   const found = new Map<string, LogGroup>();
+  const wanted = new Set<string>();
+  for (const name of names) {
+    const known = options.trustKnown ? ports.knownLogGroups?.get(name, now) : undefined;
+    if (known) found.set(name, known);
+    else wanted.add(name);
+  }
+  if (wanted.size === 0) return found;
+  const prefixes = coveringPrefixes([...templates].map(literalPrefix).filter((prefix) => [...wanted].some((name) => name.startsWith(prefix))).concat([...wanted]));
   for (const prefix of prefixes) {
     for (const group of await ports.logs.describeLogGroups(prefix)) {
-      if (wanted.has(group.name)) found.set(group.name, group);
+      if (!wanted.has(group.name)) continue;
+      found.set(group.name, group);
+      ports.knownLogGroups?.remember(group, now);
     }
   }
   return found;

@@ -5,6 +5,7 @@
  * lib/errors.ts, never SDK exceptions.
  */
 import type { Clock } from './clock.js';
+import type { KnownLogGroups } from './known-log-groups.js';
 
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 export type Platform = 'linux' | 'windows';
@@ -336,4 +337,6 @@ export interface Ports {
   clock: Clock;
   log: Log;
   metrics: MetricSink;
+  /** This execution environment's memory of correct log groups (the worker's; see known-log-groups.ts). */
+  knownLogGroups?: KnownLogGroups;
 }

@@ -100,7 +100,8 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
     for (const group of selection.logGroups) names.add(group.name);
     for (const spec of selection.configuration.config.logGroups) templates.add(spec.name);
   }
-  const logGroups = await observeLogGroups(ports, names, [...templates].filter((t) => literalPrefix(t) !== t));
+  // The worker may trust what its warm environment saw a few minutes ago; a sweep looks afresh.
+  const logGroups = await observeLogGroups(ports, names, [...templates].filter((t) => literalPrefix(t) !== t), { trustKnown: request.origin === 'worker' });
 
   // Whether agents really send is a sweep's question: the worker acts on events about one instance.
   const silence = request.knownSilence

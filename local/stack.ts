@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parseAgentConfig } from '../lib/agent/index.js';
 import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { InvalidInputError, errorMessage } from '../lib/errors.js';
+import { KnownLogGroups } from '../lib/known-log-groups.js';
 import { handleWorkItems, onCommandInvocation, onInstanceStateChange, onTagChange, type EventEffect } from '../lib/onboarding.js';
 import { workItemTarget, type Log, type MetricSink, type Ports } from '../lib/ports.js';
 import { reconcile, type ReconcileReport, type ReconcileRequest } from '../lib/reconcile.js';
@@ -56,6 +57,7 @@ export class SimulatedStack {
   readonly lost: { event: unknown; error: string }[] = [];
   readonly effects: EventEffect[] = [];
   private readonly inflight = new Set<Promise<void>>();
+  private readonly workerEnvironments: KnownLogGroups[];
   private readonly unsubscribe: (() => void)[] = [];
   private eventCounter = 0;
   private readonly log: Log;
@@ -66,6 +68,7 @@ export class SimulatedStack {
     private readonly options: StackOptions = {},
   ) {
     this.settings = testSettings({ accountId: account.accountId, region: account.region, ...options.settings });
+    this.workerEnvironments = Array.from({ length: options.workerConcurrency ?? 10 }, () => new KnownLogGroups());
     this.metricSink = { count: (name, value = 1) => this.metrics.set(name, (this.metrics.get(name) ?? 0) + value) };
     const threshold = options.printLogs ? LEVELS.indexOf(options.printLogs) : Infinity;
     const write = (level: LogLine['level']) => (message: string, extra?: Record<string, unknown>) => {
@@ -218,9 +221,9 @@ export class SimulatedStack {
   }
 
   /** The worker for one batch: returns the ids of the messages that failed (partial batch response). */
-  private async work(messages: QueueMessage[]): Promise<string[]> {
+  private async work(messages: QueueMessage[], known: KnownLogGroups): Promise<string[]> {
     try {
-      const results = await handleWorkItems(this.ports(), this.settings, messages.map((message) => message.body));
+      const results = await handleWorkItems({ ...this.ports(), knownLogGroups: known }, this.settings, messages.map((message) => message.body));
       return messages.flatMap((message, index) => {
         const result = results[index]!;
         if (result.failed === 0) return [];
@@ -246,13 +249,14 @@ export class SimulatedStack {
       // delayed messages (registration backoff) are received at their due time, not early or late.
       // Lambda polls an SQS queue with several batches at once (five pollers to start with, more
       // as the queue grows): so do we, so that a large backlog does not queue up behind one batch.
-      const poller = () =>
-        this.account.drain((messages) => this.work(messages), {
+      // Each poller stands for one warm worker environment, with its own memory of log groups.
+      const poller = (known: KnownLogGroups) =>
+        this.account.drain((messages) => this.work(messages, known), {
           batchSize: this.options.batchSize ?? 10,
           maxReceiveCount: this.options.maxReceiveCount ?? 5,
           until: deadline,
         });
-      await Promise.all(Array.from({ length: this.options.workerConcurrency ?? 10 }, poller));
+      await Promise.all(this.workerEnvironments.map(poller));
       while (this.inflight.size) await Promise.all([...this.inflight]);
       const next = queue.nextDue();
       if (next !== undefined && next <= deadline) continue; // more work inside the window
