@@ -97,7 +97,6 @@ async function buildFloor(dir: string, packages: string[], options: BuildOptions
 function functionEnvironment(): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
-    NODE_OPTIONS: '--enable-source-maps',
     AWS_REGION: 'eu-west-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // No credentials anywhere: importing a handler must not call AWS.
@@ -212,7 +211,7 @@ export async function coldStartSection(): Promise<Section> {
   }
   notes.unshift(
     `\`sls package --stage dev\` (offline) in a private copy of the service; each handler module imported in a fresh \`node\` ` +
-      `(${process.version}, NODE_OPTIONS=--enable-source-maps as the function sets it) with the function's environment; ` +
+      `(${process.version}) with the function's environment; ` +
       `floor: a handler bundled with serverless.yml's custom.esbuild options that imports and constructs only the same SDK clients.`,
   );
   return { title: 'Cold start per function', rows, notes };
