@@ -7,11 +7,12 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { InvalidInputError } from '../lib/errors.js';
 import type { EventEffect } from '../lib/onboarding.js';
 import type { Settings } from '../lib/config.js';
 import type { Ports } from '../lib/ports.js';
-import { logger, metrics, runtime } from './runtime.js';
+import { logger, metrics, runtime, tracer } from './runtime.js';
 
 export function eventHandler(handle: (ports: Ports, settings: Settings, event: unknown) => Promise<EventEffect | EventEffect[]>) {
   return middy(async (event: unknown): Promise<void> => {
@@ -28,6 +29,8 @@ export function eventHandler(handle: (ports: Ports, settings: Settings, event: u
       metrics.addMetric('EventsRejected', 'Count', 1);
     }
   })
-    .use(injectLambdaContext(logger))
+    // Reports can be larger than an X-Ray segment allows (64 KB): trace the call, not its response.
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
+  .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));
 }

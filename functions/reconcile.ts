@@ -6,10 +6,11 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { parseFunctionRequest } from '../lib/reconcile-request.js';
 import { reconcile, type ReconcileReport } from '../lib/reconcile.js';
 import { fleetStatus, type FleetStatus } from '../lib/status.js';
-import { logger, metrics, runtime } from './runtime.js';
+import { logger, metrics, runtime, tracer } from './runtime.js';
 
 export const handler = middy(async (event: unknown): Promise<ReconcileReport | FleetStatus> => {
   const { settings, ports } = runtime();
@@ -21,5 +22,7 @@ export const handler = middy(async (event: unknown): Promise<ReconcileReport | F
   logger.info('reconcile finished', { actions: report.actions, byAction: report.byAction, failed: report.failed });
   return report;
 })
+  // Reports can be larger than an X-Ray segment allows (64 KB): trace the call, not its response.
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

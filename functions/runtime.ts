@@ -1,10 +1,11 @@
 /**
  * What every handler shares, built once per cold start: stage settings (a bad setting fails the
- * cold start, naming every problem), the Powertools logger and metrics, and the ports
+ * cold start, naming every problem), the Powertools logger, metrics and tracer, and the ports
  * from the one composition root in lib/aws/clients.ts.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
 import { loadSettings, type Settings } from '../lib/config.js';
 import { KnownLogGroups } from '../lib/known-log-groups.js';
@@ -12,6 +13,8 @@ import type { Log, MetricSink, Ports } from '../lib/ports.js';
 
 export const logger = new Logger({ serviceName: 'fleetwatch' });
 export const metrics = new Metrics({ namespace: 'fleetwatch', serviceName: 'fleetwatch' });
+/** X-Ray: a segment per invocation, a subsegment per AWS call (every client is captured as it is built). */
+export const tracer = new Tracer({ serviceName: 'fleetwatch' });
 
 const metricSink: MetricSink = {
   count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
@@ -33,7 +36,7 @@ export function runtime(): { settings: Settings; ports: Ports } {
     const settings = loadSettings(process.env);
     const resources = loadAwsResources(process.env);
     // One memory of correct log groups per execution environment: it lives as long as the container.
-    const ports = { ...createAwsPorts({ ...settings, ...resources }, { log, metrics: metricSink }), knownLogGroups: new KnownLogGroups() };
+    const ports = { ...createAwsPorts({ ...settings, ...resources }, { log, metrics: metricSink, instrument: (client) => tracer.captureAWSv3Client(client) }), knownLogGroups: new KnownLogGroups() };
     built = { settings, ports };
   }
   return built;

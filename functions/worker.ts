@@ -7,12 +7,13 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { InvalidInputError } from '../lib/errors.js';
 import { handleWorkItems } from '../lib/onboarding.js';
 import { workItemTarget, type WorkItem } from '../lib/ports.js';
 import { parseWorkItem } from '../lib/work-item.js';
-import { logger, metrics, runtime } from './runtime.js';
+import { logger, metrics, runtime, tracer } from './runtime.js';
 
 export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const { ports, settings } = runtime();
@@ -32,7 +33,14 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   results.forEach((result, index) => {
     const { messageId, item } = items[index]!;
-    for (const line of result.lines) logger.info(`${line.action}: ${line.detail}`, { ...line, workItem: workItemTarget(item) });
+    for (const line of result.lines) {
+      // Every line names its instance and, for a command that went out, the command id.
+      const ids = {
+        ...('instanceId' in item ? { instanceId: item.instanceId } : /^i-/.test(line.target) && { instanceId: line.target }),
+        ...(line.outcome === 'done' && /^[0-9a-f-]{36}$/.test(line.outcomeDetail ?? '') && { commandId: line.outcomeDetail }),
+      };
+      logger.info(`${line.action}: ${line.detail}`, { ...line, ...ids, workItem: workItemTarget(item) });
+    }
     if (result.failed > 0) {
       const details = result.lines.filter((line) => line.outcome === 'failed').map((line) => line.outcomeDetail);
       logger.warn('work item failed; SQS delivers it again', { workItem: workItemTarget(item), messageId, errors: details });
@@ -41,5 +49,7 @@ export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> 
   });
   return { batchItemFailures };
 })
+  // Reports can be larger than an X-Ray segment allows (64 KB): trace the call, not its response.
+  .use(captureLambdaHandler(tracer, { captureResponse: false }))
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

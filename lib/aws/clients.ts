@@ -37,6 +37,8 @@ export interface AwsPortsOptions {
   clock?: Clock;
   log?: Log;
   metrics?: MetricSink;
+  /** Wraps each client as it is built: the Lambda runtime passes the tracer's captureAWSv3Client. */
+  instrument?: <T>(client: T) => T;
 }
 
 /**
@@ -62,25 +64,26 @@ const DATA_PLANE_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
 
 export function createAwsPorts(settings: Settings & AwsResources, options: AwsPortsOptions = {}): Ports {
   const base = { region: settings.region, ...(options.endpoint && { endpoint: options.endpoint }) };
+  const built = options.instrument ?? (<T>(client: T) => client);
   const log = options.log ?? silentLog;
 
-  const dynamo = new DynamoDBClient({ ...base, ...DATA_PLANE_RETRY });
+  const dynamo = built(new DynamoDBClient({ ...base, ...DATA_PLANE_RETRY }));
   // One Logs client for both ports: one connection pool and one adaptive rate state per service.
-  const logsClient = new CloudWatchLogsClient({ ...base, ...CONTROL_PLANE_RETRY });
+  const logsClient = built(new CloudWatchLogsClient({ ...base, ...CONTROL_PLANE_RETRY }));
   // removeUndefinedValues: records carry optional fields; DynamoDB has no "undefined" and the
   // marshaller throws on one unless told to drop it.
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
 
   return {
-    ec2: createEc2Port(new EC2Client({ ...base, ...CONTROL_PLANE_RETRY })),
-    iam: createIamPort(new IAMClient({ ...base, ...CONTROL_PLANE_RETRY })),
-    ssm: createSsmPort(new SSMClient({ ...base, ...CONTROL_PLANE_RETRY }), log),
+    ec2: createEc2Port(built(new EC2Client({ ...base, ...CONTROL_PLANE_RETRY }))),
+    iam: createIamPort(built(new IAMClient({ ...base, ...CONTROL_PLANE_RETRY }))),
+    ssm: createSsmPort(built(new SSMClient({ ...base, ...CONTROL_PLANE_RETRY })), log),
     logs: createLogsPort(logsClient),
-    telemetry: createTelemetryPort(new CloudWatchClient({ ...base, ...CONTROL_PLANE_RETRY }), logsClient),
+    telemetry: createTelemetryPort(built(new CloudWatchClient({ ...base, ...CONTROL_PLANE_RETRY })), logsClient),
     state: createStatePort(documents, settings.stateTableName),
     rollouts: createRolloutPort(documents, settings.stateTableName),
-    queue: createQueuePort(new SQSClient({ ...base, ...DATA_PLANE_RETRY }), settings.workQueueUrl),
-    events: createEventsPort(new EventBridgeClient({ ...base, ...DATA_PLANE_RETRY })),
+    queue: createQueuePort(built(new SQSClient({ ...base, ...DATA_PLANE_RETRY })), settings.workQueueUrl),
+    events: createEventsPort(built(new EventBridgeClient({ ...base, ...DATA_PLANE_RETRY }))),
     clock: options.clock ?? systemClock,
     log,
     metrics: options.metrics ?? noMetrics,
