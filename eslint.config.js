@@ -19,7 +19,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lib/aws/clients.ts', 'test/**', 'bench/**'],
+    // Tests, benchmarks and scripts build clients to set up an emulator or a mock, not to run the service.
+    files: ['lib/aws/clients.ts', 'test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -20,6 +20,7 @@ import { TERMINAL_INVOCATION_STATUSES } from './ports.js';
 
 export type EventEffect =
   | { effect: 'enqueued'; instanceId: string; reason: string }
+  | { effect: 'enqueued'; rollout: string; version: number; reason: string }
   | { effect: 'ignored'; instanceId?: string; reason: string }
   | { effect: 'outcome'; instanceId: string; commandId: string; outcome: OutcomeEffect };
 

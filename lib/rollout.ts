@@ -37,7 +37,10 @@ export async function onParameterChange(ports: Ports, settings: Settings, event:
       return { effect: 'ignored', reason: 'a label changes no version' };
     default: {
       const rollout = await startRollout(ports, settings, configName);
-      return { effect: 'ignored', reason: `rollout of ${configName} v${rollout?.version ?? '?'}: ${rollout?.status ?? 'no parameter'}` };
+      if (rollout?.status === 'in-progress') {
+        return { effect: 'enqueued', rollout: configName, version: rollout.version, reason: `rollout of v${rollout.version} in progress` };
+      }
+      return { effect: 'ignored', reason: `rollout of ${configName}: ${rollout ? `v${rollout.version} ${rollout.status}` : 'no parameter'}` };
     }
   }
 }

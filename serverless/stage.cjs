@@ -1,5 +1,5 @@
 'use strict';
-/* global module -- CommonJS: osls loads ${file(x.cjs)} resolvers with require() */
+/* global module, process -- CommonJS: osls loads ${file(x.cjs)} resolvers with require() */
 /**
  * Small derived settings that serverless.yml cannot compute itself. Each exported resolver is
  * called by osls for ${file(serverless/stage.cjs):<name>} with ({ resolveVariable, ... }).
@@ -43,8 +43,30 @@ function visibilityTimeoutFor(workerTimeoutSeconds) {
   return Math.min(6 * timeout, 43_200);
 }
 
+/**
+ * The environment values that are CloudFormation references in a deployed stack. `sls invoke
+ * local` cannot resolve a reference without a deployed stack (it asks CloudFormation), so when
+ * FLEETWATCH_LOCAL_ENDPOINT names a local emulator (scripts/invoke-local.ts sets it) the plain
+ * values from the environment stand in.
+ */
+function deployedOrLocal(reference, localVariable, localDefault) {
+  return () => (process.env.FLEETWATCH_LOCAL_ENDPOINT ? process.env[localVariable] ?? localDefault : reference);
+}
+
+/**
+ * The bundle's file extension. A deployed zip holds no package.json, so ESM must be .mjs; but
+ * `sls invoke local` loads only .js (as ESM, through the repository's "type": "module") or .cjs.
+ */
+function bundleExtension() {
+  return process.env.FLEETWATCH_LOCAL_ENDPOINT ? '.js' : '.mjs';
+}
+
 module.exports = {
   StageSettingError,
+  bundleExtension,
+  accountId: deployedOrLocal({ Ref: 'AWS::AccountId' }, 'FLEETWATCH_ACCOUNT_ID', '123456789012'),
+  stateTable: deployedOrLocal({ Ref: 'StateTable' }, 'FLEETWATCH_STATE_TABLE', 'fleetwatch-local-state'),
+  workQueueUrl: deployedOrLocal({ Ref: 'WorkQueue' }, 'FLEETWATCH_WORK_QUEUE_URL', ''),
   parseSweepSchedule,
   visibilityTimeoutFor,
   sweepExpression: async ({ resolveVariable }) => parseSweepSchedule(await resolveVariable('param:sweepSchedule')).expression,
