@@ -64,9 +64,3 @@ export const LIMITS = {
   attachedPoliciesPage: 100,
 } as const;
 
-/** Splits items into consecutive chunks of at most size (no chunk for an empty list). */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}

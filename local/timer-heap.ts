@@ -2,6 +2,8 @@
  * A binary min-heap of timers ordered by (due time, insertion order), so that timers due at the
  * same virtual instant fire in the order they were set, as setTimeout does for equal delays.
  */
+import { MinHeap } from './heap.js';
+
 export interface Timer {
   at: number;
   seq: number;
@@ -13,8 +15,9 @@ function before(a: Timer, b: Timer): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
 
+/** Timers over a MinHeap, with lazy cancellation: a cancelled timer is dropped when it reaches the top. */
 export class TimerHeap {
-  private readonly items: Timer[] = [];
+  private heap = new MinHeap<Timer>(before);
   private live = 0;
 
   /** Timers not yet fired nor cancelled. */
@@ -23,16 +26,8 @@ export class TimerHeap {
   }
 
   push(timer: Timer): void {
-    const items = this.items;
-    items.push(timer);
+    this.heap.push(timer);
     this.live++;
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
   }
 
   cancel(timer: Timer): void {
@@ -43,14 +38,14 @@ export class TimerHeap {
 
   /** The earliest live timer, dropping cancelled ones on the way. */
   peek(): Timer | undefined {
-    while (this.items.length && this.items[0]!.cancelled) this.removeTop();
-    return this.items[0];
+    while (this.heap.peek()?.cancelled) this.heap.pop();
+    return this.heap.peek();
   }
 
   pop(): Timer | undefined {
     const top = this.peek();
     if (!top) return undefined;
-    this.removeTop();
+    this.heap.pop();
     this.live--;
     // Marked so that a late cancel() of a fired timer does not miscount.
     top.cancelled = true;
@@ -58,25 +53,7 @@ export class TimerHeap {
   }
 
   clear(): void {
-    this.items.length = 0;
+    this.heap = new MinHeap<Timer>(before);
     this.live = 0;
-  }
-
-  private removeTop(): void {
-    const items = this.items;
-    const last = items.pop()!;
-    if (items.length === 0) return;
-    items[0] = last;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < items.length && before(items[left]!, items[smallest]!)) smallest = left;
-      if (right < items.length && before(items[right]!, items[smallest]!)) smallest = right;
-      if (smallest === i) return;
-      [items[i], items[smallest]] = [items[smallest]!, items[i]!];
-      i = smallest;
-    }
   }
 }

@@ -6,7 +6,8 @@
 import type { ManagedInstance, SentCommand, SsmPort } from '../../lib/ports.js';
 import type { SimulatedAccount } from '../account.js';
 import type { CallLayer } from '../calls.js';
-import { LIMITS, chunk } from '../operations.js';
+import { chunk } from '../../lib/chunk.js';
+import { LIMITS } from '../operations.js';
 import { batched, paginate } from './paginate.js';
 
 export function ssmPort(account: SimulatedAccount, layer: CallLayer): SsmPort {
