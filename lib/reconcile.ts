@@ -4,6 +4,7 @@
  * only in scope and origin.
  */
 import type { Settings } from './config.js';
+import { InvalidInputError } from './errors.js';
 import { selectionOf } from './desired.js';
 import { execute, type ActionOutcome } from './execute.js';
 import { literalPrefix, observeConfigSet, observeInstances, observeLogGroups, observeSilence, type InstanceScope } from './observe.js';
@@ -70,6 +71,11 @@ export class ScopeTooLargeError extends Error {
 }
 
 export async function reconcile(ports: Ports, settings: Settings, request: ReconcileRequest): Promise<ReconcileReport> {
+  const scopedConfig = request.scope?.configName;
+  if (scopedConfig !== undefined && !settings.configNames.includes(scopedConfig)) {
+    // A typo would otherwise match no instance and look like a fleet with nothing to do.
+    throw new InvalidInputError(`config ${JSON.stringify(scopedConfig)} is not a configuration of stage ${settings.stage} (known: ${settings.configNames.join(', ')}); nothing was changed`);
+  }
   const configs = await observeConfigSet(ports, settings);
   let observed = await observeInstances(ports, settings, request.scope);
   if (request.maxInstances !== undefined && observed.length > request.maxInstances) {

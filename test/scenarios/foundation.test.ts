@@ -112,6 +112,19 @@ describe('bad input changes nothing', () => {
     }
   });
 
+  it('a scope naming an unknown configuration is an error naming the known ones, not an empty plan', async () => {
+    const { stack } = deployedStack({ seed: 6 });
+    await expect(stack.reconcile({ dryRun: false, scope: { configName: 'wbe' } })).rejects.toThrow(
+      'config "wbe" is not a configuration of stage dev (known: default, web, windows); nothing was changed',
+    );
+  });
+
+  it('a scope that matches no instance is an empty plan', async () => {
+    const { stack } = deployedStack({ seed: 6 });
+    const report = await stack.reconcile({ dryRun: false, scope: { instanceIds: ['i-0123456789abcdef0'] } });
+    expect(report.actions).toBe(0);
+  });
+
   it('a dry run changes nothing at all', async () => {
     const { account, stack } = deployedStack({ seed: 5 });
     stack.disconnectRules();
