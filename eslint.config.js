@@ -19,6 +19,22 @@ export default tseslint.config(
     },
   },
   {
+    // Production code gets zod only through lib/schema.ts (`import * as z from './schema.js'`),
+    // which sets the English locale and keeps zod/mini tree-shaken (see its comment).
+    files: ['lib/**', 'functions/**'],
+    ignores: ['lib/schema.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['zod', 'zod/*'], message: "Import zod as `import * as z from './schema.js'` (lib/schema.ts)." },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests, benchmarks and scripts build clients to set up an emulator or a mock, not to run the service.
     files: ['lib/aws/clients.ts', 'test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-restricted-syntax': 'off' },

@@ -2,8 +2,8 @@
  * Stage settings, read from the Lambda environment that serverless.yml sets from `params`.
  * Parsed once at cold start; every problem is named at once so one failed deploy shows them all.
  */
-import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import * as z from './schema.js';
 
 /** CloudWatch Logs accepts only these retention values (PutRetentionPolicy); -1 here means "never expire". */
 export const ALLOWED_RETENTION_DAYS = [
@@ -19,38 +19,43 @@ export const REQUIRED_POLICY_ARNS = [
   'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
 ] as const;
 
-const retention = z.coerce
-  .number()
-  .int()
-  .refine((days) => (ALLOWED_RETENTION_DAYS as readonly number[]).includes(days), {
+const retention = z.coerce.number().check(
+  z.int(),
+  z.refine((days) => (ALLOWED_RETENTION_DAYS as readonly number[]).includes(days), {
     message: `must be one of ${ALLOWED_RETENTION_DAYS.join(', ')}`,
-  });
+  }),
+);
 
 /** "10%" or "25": SendCommand's MaxConcurrency / MaxErrors syntax. */
-const rate = z.string().regex(/^([1-9][0-9]{0,2}%|[0-9]+)$/, 'must be a count like "50" or a percentage like "10%"');
+const rate = z.string().check(z.regex(/^([1-9][0-9]{0,2}%|[0-9]+)$/, 'must be a count like "50" or a percentage like "10%"'));
 
-const positiveInt = z.coerce.number().int().positive();
+const positiveInt = (max: number) => z.coerce.number().check(z.int(), z.positive(), z.maximum(max));
 
 const settingsSchema = z.object({
-  stage: z.string().regex(/^[a-z0-9-]{1,16}$/, 'must be 1-16 lowercase letters, digits or dashes'),
-  region: z.string().min(1),
-  accountId: z.string().regex(/^[0-9]{12}$/, 'must be a 12-digit account id'),
-  selectorTagKey: z.string().min(1).max(128),
+  stage: z.string().check(z.regex(/^[a-z0-9-]{1,16}$/, 'must be 1-16 lowercase letters, digits or dashes')),
+  region: z.string().check(z.minLength(1)),
+  accountId: z.string().check(z.regex(/^[0-9]{12}$/, 'must be a 12-digit account id')),
+  selectorTagKey: z.string().check(z.minLength(1), z.maxLength(128)),
   profileMode: z.enum(['report', 'attach', 'replace']),
   onDeselect: z.enum(['leave', 'stop']),
   defaultRetentionDays: retention,
   logGroupClass: z.enum(['STANDARD', 'INFREQUENT_ACCESS']),
-  logGroupKmsKeyArn: z.string().startsWith('arn:aws').optional(),
-  managedProfileName: z.string().min(1),
-  parameterPrefix: z.string().startsWith('AmazonCloudWatch-', 'must start with AmazonCloudWatch- (what CloudWatchAgentServerPolicy lets an instance read)'),
-  configNames: z
+  logGroupKmsKeyArn: z.optional(z.string().check(z.startsWith('arn:aws'))),
+  managedProfileName: z.string().check(z.minLength(1)),
+  parameterPrefix: z
     .string()
-    .transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(CONFIG_NAME_PATTERN, 'each name must match ' + CONFIG_NAME_PATTERN.source)).min(1)),
-  documentName: z.string().min(3),
-  registrationWindowMinutes: positiveInt.max(24 * 60),
-  commandLeaseMinutes: positiveInt.max(48 * 60),
-  maxCommandAttempts: positiveInt.max(10),
+    .check(z.startsWith('AmazonCloudWatch-', 'must start with AmazonCloudWatch- (what CloudWatchAgentServerPolicy lets an instance read)')),
+  configNames: z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean)),
+    ),
+    z.array(z.string().check(z.regex(CONFIG_NAME_PATTERN, 'each name must match ' + CONFIG_NAME_PATTERN.source))).check(z.minLength(1)),
+  ),
+  documentName: z.string().check(z.minLength(3)),
+  registrationWindowMinutes: positiveInt(24 * 60),
+  commandLeaseMinutes: positiveInt(48 * 60),
+  maxCommandAttempts: positiveInt(10),
   maxConcurrency: rate,
   maxErrors: rate,
 });

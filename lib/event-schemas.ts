@@ -3,20 +3,20 @@
  * The rules already filter on source and detail-type; these schemas check what the code relies on,
  * so a malformed or unexpected event is rejected with a reason instead of half-handled.
  */
-import { z } from 'zod';
 import { InvalidInputError } from './errors.js';
 import { INSTANCE_ID_PATTERN } from './reconcile-request.js';
+import * as z from './schema.js';
 
-const instanceId = z.string().regex(INSTANCE_ID_PATTERN, 'is not an EC2 instance id');
+const instanceId = z.string().check(z.regex(INSTANCE_ID_PATTERN, 'is not an EC2 instance id'));
 
-const envelope = <S extends string, D extends string, T extends z.ZodTypeAny>(source: S, detailType: D, detail: T) =>
+const envelope = <S extends string, D extends string, T extends z.ZodMiniType>(source: S, detailType: D, detail: T) =>
   z.object({
     source: z.literal(source),
     'detail-type': z.literal(detailType),
-    id: z.string().optional(),
-    time: z.string().optional(),
-    region: z.string().optional(),
-    resources: z.array(z.string()).optional(),
+    id: z.optional(z.string()),
+    time: z.optional(z.string()),
+    region: z.optional(z.string()),
+    resources: z.optional(z.array(z.string())),
     detail,
   });
 
@@ -29,27 +29,30 @@ export const ec2StateChangeSchema = envelope(
   }),
 );
 
-export const tagChangeSchema = envelope(
-  'aws.tag',
-  'Tag Change on Resource',
-  z.object({
-    'changed-tag-keys': z.array(z.string()),
-    service: z.literal('ec2'),
-    'resource-type': z.literal('instance'),
-    tags: z.record(z.string(), z.string()).optional(),
-  }),
-).extend({
-  // The instance is only in `resources`: arn:aws:ec2:region:account:instance/i-…
-  resources: z.array(z.string()).min(1),
-});
+export const tagChangeSchema = z.extend(
+  envelope(
+    'aws.tag',
+    'Tag Change on Resource',
+    z.object({
+      'changed-tag-keys': z.array(z.string()),
+      service: z.literal('ec2'),
+      'resource-type': z.literal('instance'),
+      tags: z.optional(z.record(z.string(), z.string())),
+    }),
+  ),
+  {
+    // The instance is only in `resources`: arn:aws:ec2:region:account:instance/i-…
+    resources: z.array(z.string()).check(z.minLength(1)),
+  },
+);
 
 export const parameterChangeSchema = envelope(
   'aws.ssm',
   'Parameter Store Change',
   z.object({
     operation: z.enum(['Create', 'Update', 'Delete', 'LabelParameterVersion']),
-    name: z.string().min(1),
-    type: z.string().optional(),
+    name: z.string().check(z.minLength(1)),
+    type: z.optional(z.string()),
   }),
 );
 
@@ -59,8 +62,8 @@ export const commandInvocationSchema = envelope(
   'aws.ssm',
   'EC2 Command Invocation Status-change Notification',
   z.object({
-    'command-id': z.string().min(1),
-    'document-name': z.string().min(1),
+    'command-id': z.string().check(z.minLength(1)),
+    'document-name': z.string().check(z.minLength(1)),
     'instance-id': instanceId,
     status: commandStatus,
   }),
@@ -70,14 +73,14 @@ export const commandStatusSchema = envelope(
   'aws.ssm',
   'EC2 Command Status-change Notification',
   z.object({
-    'command-id': z.string().min(1),
-    'document-name': z.string().min(1),
+    'command-id': z.string().check(z.minLength(1)),
+    'document-name': z.string().check(z.minLength(1)),
     status: commandStatus,
   }),
 );
 
 /** Parses an event or throws InvalidInputError naming every field that is off. */
-export function parseEvent<T extends z.ZodTypeAny>(schema: T, event: unknown, what: string): z.infer<T> {
+export function parseEvent<T extends z.ZodMiniType>(schema: T, event: unknown, what: string): z.infer<T> {
   const parsed = schema.safeParse(event);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);

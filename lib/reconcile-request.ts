@@ -2,26 +2,26 @@
  * The `reconcile` function's input. Validated whole before anything is read or changed, so a
  * typo never becomes a partial apply. Defaults are the safe ones: a dry run of an ensure.
  */
-import { z } from 'zod';
 import { CONFIG_NAME_PATTERN } from './config.js';
 import { InvalidInputError } from './errors.js';
 import type { ReconcileRequest } from './reconcile.js';
+import * as z from './schema.js';
 
 /** EC2 instance ids: i- and 8 or 17 hex digits. */
 export const INSTANCE_ID_PATTERN = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
-const requestSchema = z
-  .object({
-    /** reconcile (default): plan or apply; status: per-configuration versions and instance counts. */
-    mode: z.enum(['reconcile', 'status']).default('reconcile'),
-    dryRun: z.boolean().default(true),
-    action: z.enum(['ensure', 'install', 'configure', 'restart']).default('ensure'),
-    instanceIds: z.array(z.string().regex(INSTANCE_ID_PATTERN, 'is not an EC2 instance id')).min(1).max(1000).optional(),
-    config: z.string().regex(CONFIG_NAME_PATTERN, 'is not a configuration name').optional(),
-    maxInstances: z.number().int().positive().optional(),
-    lineLimit: z.number().int().min(0).max(10_000).optional(),
-  })
-  .strict();
+const requestSchema = z.strictObject({
+  /** reconcile (default): plan or apply; status: per-configuration versions and instance counts. */
+  mode: z._default(z.enum(['reconcile', 'status']), 'reconcile'),
+  dryRun: z._default(z.boolean(), true),
+  action: z._default(z.enum(['ensure', 'install', 'configure', 'restart']), 'ensure'),
+  instanceIds: z.optional(
+    z.array(z.string().check(z.regex(INSTANCE_ID_PATTERN, 'is not an EC2 instance id'))).check(z.minLength(1), z.maxLength(1000)),
+  ),
+  config: z.optional(z.string().check(z.regex(CONFIG_NAME_PATTERN, 'is not a configuration name'))),
+  maxInstances: z.optional(z.int().check(z.positive())),
+  lineLimit: z.optional(z.int().check(z.minimum(0), z.maximum(10_000))),
+});
 
 export type ParsedRequest = { mode: 'reconcile'; request: ReconcileRequest } | { mode: 'status' };
 

@@ -1,24 +1,22 @@
 /** The work queue's message body. Parsed strictly: the queue is ours, so anything else is a bug. */
-import { z } from 'zod';
 import { CONFIG_NAME_PATTERN } from './config.js';
 import { InvalidInputError } from './errors.js';
 import type { WorkItem } from './ports.js';
 import { INSTANCE_ID_PATTERN } from './reconcile-request.js';
+import * as z from './schema.js';
 
 /** A fan-out batch: 500 ids of 19 characters stay far inside SQS's 256 KB message. */
 export const MAX_BATCH_IDS = 500;
 
-const common = { reason: z.string().max(500), attempt: z.number().int().min(0) };
+const common = { reason: z.string().check(z.maxLength(500)), attempt: z.int().check(z.minimum(0)) };
 const workItemSchema = z.union([
-  z.object({ instanceId: z.string().regex(INSTANCE_ID_PATTERN), ...common }).strict(),
-  z.object({ rollout: z.string().regex(CONFIG_NAME_PATTERN), ...common }).strict(),
-  z
-    .object({
-      instanceIds: z.array(z.string().regex(INSTANCE_ID_PATTERN)).min(1).max(MAX_BATCH_IDS),
-      silence: z.record(z.string().regex(INSTANCE_ID_PATTERN), z.string().max(500)).optional(),
-      ...common,
-    })
-    .strict(),
+  z.strictObject({ instanceId: z.string().check(z.regex(INSTANCE_ID_PATTERN)), ...common }),
+  z.strictObject({ rollout: z.string().check(z.regex(CONFIG_NAME_PATTERN)), ...common }),
+  z.strictObject({
+    instanceIds: z.array(z.string().check(z.regex(INSTANCE_ID_PATTERN))).check(z.minLength(1), z.maxLength(MAX_BATCH_IDS)),
+    silence: z.optional(z.record(z.string().check(z.regex(INSTANCE_ID_PATTERN)), z.string().check(z.maxLength(500)))),
+    ...common,
+  }),
 ]);
 
 export function parseWorkItem(body: string): WorkItem {

@@ -12,10 +12,10 @@
  * `logs.logs_collected.files.collect_list[2].retention_in_days: must be one of ...`;
  * `$` is the document itself.
  */
-import { z } from 'zod';
 import { ALLOWED_RETENTION_DAYS } from '../config.js';
 import { InvalidAgentConfigError } from '../errors.js';
 import type { LogGroupClass, ParameterTier } from '../ports.js';
+import * as z from '../schema.js';
 import { LOG_GROUP_PLACEHOLDERS, logGroupNameTemplateProblems, unknownPlaceholders } from './placeholders.js';
 
 export interface LogGroupSpec {
@@ -111,75 +111,78 @@ const LOG_GROUP_CLASSES: readonly LogGroupClass[] = ['STANDARD', 'INFREQUENT_ACC
 // collect_list entry schemas. Each is strict: the agent rejects unknown keys in a collect_list
 // entry (additionalProperties: false in its schema), and the key lists are the schema's.
 
-const text = (max: number) => z.string().min(1).max(max);
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 
-const retentionInDays = z
-  .number()
-  .int()
-  .refine((days) => (ALLOWED_RETENTION_DAYS as readonly number[]).includes(days), {
+const retentionInDays = z.int().check(
+  z.refine((days) => (ALLOWED_RETENTION_DAYS as readonly number[]).includes(days), {
     message: `must be one of ${ALLOWED_RETENTION_DAYS.join(', ')}`,
-  });
+  }),
+);
 
 // The schema only says "string"; the agent upper-cases the value and, when it is not a class
 // CreateLogGroup accepts, logs an info line and creates the group as STANDARD. We reject instead.
-const logGroupClass = z.string().refine((value) => (LOG_GROUP_CLASSES as readonly string[]).includes(value.toUpperCase()), {
-  message: `must be ${LOG_GROUP_CLASSES.join(' or ')} (any case)`,
-});
+const logGroupClass = z.string().check(
+  z.refine((value) => (LOG_GROUP_CLASSES as readonly string[]).includes(value.toUpperCase()), {
+    message: `must be ${LOG_GROUP_CLASSES.join(' or ')} (any case)`,
+  }),
+);
 
 const filters = z.array(
   z.strictObject({
-    type: z.enum(['include', 'exclude']).optional(),
-    expression: z.string().optional(),
+    type: z.optional(z.enum(['include', 'exclude'])),
+    expression: z.optional(z.string()),
   }),
 );
 
 // Names are type-checked here and checked for content (placeholders, characters) afterwards.
 const logGroupFields = {
-  log_group_name: z.string().optional(),
-  log_stream_name: z.string().optional(),
-  log_group_class: logGroupClass.optional(),
-  retention_in_days: retentionInDays.optional(),
-  filters: filters.optional(),
+  log_group_name: z.optional(z.string()),
+  log_stream_name: z.optional(z.string()),
+  log_group_class: z.optional(logGroupClass),
+  retention_in_days: z.optional(retentionInDays),
+  filters: z.optional(filters),
 };
 
 const fileEntry = z.strictObject({
   ...logGroupFields,
   file_path: text(4096),
-  multi_line_start_pattern: text(4096).optional(),
-  timestamp_format: text(4096).optional(),
-  timezone: z.enum(['Local', 'LOCAL', 'UTC']).optional(),
-  trim_timestamp: z.boolean().optional(),
-  encoding: text(4096).optional(),
-  auto_removal: z.boolean().optional(),
-  backpressure_mode: z.enum(['fd_release']).optional(),
-  blacklist: text(4096).optional(),
-  publish_multi_logs: z.boolean().optional(),
-  'service.name': text(255).optional(),
-  'deployment.environment': text(259).optional(),
+  multi_line_start_pattern: z.optional(text(4096)),
+  timestamp_format: z.optional(text(4096)),
+  timezone: z.optional(z.enum(['Local', 'LOCAL', 'UTC'])),
+  trim_timestamp: z.optional(z.boolean()),
+  encoding: z.optional(text(4096)),
+  auto_removal: z.optional(z.boolean()),
+  backpressure_mode: z.optional(z.enum(['fd_release'])),
+  blacklist: z.optional(text(4096)),
+  publish_multi_logs: z.optional(z.boolean()),
+  'service.name': z.optional(text(255)),
+  'deployment.environment': z.optional(text(259)),
 });
 
 const windowsEventEntry = z.strictObject({
   ...logGroupFields,
-  event_name: text(255).refine((name) => name !== 'Forwarded Events', {
-    message: 'the agent cannot collect "Forwarded Events"',
-  }),
-  event_levels: z.array(z.enum(['CRITICAL', 'ERROR', 'WARNING', 'INFORMATION', 'VERBOSE'])).min(1).optional(),
-  event_ids: z.array(z.number().int().min(0).max(65535)).min(1).optional(),
-  event_format: z.enum(['text', 'xml']).optional(),
+  event_name: text(255).check(
+    z.refine((name) => name !== 'Forwarded Events', {
+      message: 'the agent cannot collect "Forwarded Events"',
+    }),
+  ),
+  event_levels: z.optional(z.array(z.enum(['CRITICAL', 'ERROR', 'WARNING', 'INFORMATION', 'VERBOSE'])).check(z.minLength(1))),
+  event_ids: z.optional(z.array(z.int().check(z.minimum(0), z.maximum(65535))).check(z.minLength(1))),
+  event_format: z.optional(z.enum(['text', 'xml'])),
 });
 
 const journaldEntry = z.strictObject({
   ...logGroupFields,
-  units: z.array(z.string().max(256)).min(1).optional(),
-  priority: z
-    .enum(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug', '0', '1', '2', '3', '4', '5', '6', '7'])
-    .optional(),
-  matches: z.array(z.record(z.string(), z.string())).min(1).optional(),
+  units: z.optional(z.array(z.string().check(z.maxLength(256))).check(z.minLength(1))),
+  priority: z.optional(
+    z.enum(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug', '0', '1', '2', '3', '4', '5', '6', '7']),
+  ),
+  matches: z.optional(z.array(z.record(z.string(), z.string())).check(z.minLength(1))),
 });
 
 type LogSource = 'files' | 'windows_events' | 'journald';
 
-const ENTRY_SCHEMAS: Record<LogSource, z.ZodType> = {
+const ENTRY_SCHEMAS: Record<LogSource, z.ZodMiniType> = {
   files: fileEntry,
   windows_events: windowsEventEntry,
   journald: journaldEntry,
@@ -211,7 +214,7 @@ function describe(value: unknown): string {
 }
 
 /** One problem per zod issue; an unknown key is reported at its own path. */
-function zodProblems(base: readonly PathSegment[], error: z.ZodError): string[] {
+function zodProblems(base: readonly PathSegment[], error: z.core.$ZodError): string[] {
   const problems: string[] = [];
   for (const issue of error.issues) {
     const path = [...base, ...issue.path];

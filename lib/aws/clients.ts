@@ -11,11 +11,11 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { systemClock, type Clock } from '../clock.js';
 import type { Settings } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { noMetrics, silentLog, type Log, type MetricSink, type Ports } from '../ports.js';
+import * as z from '../schema.js';
 import { createEc2Port } from './ec2.js';
 import { createEventsPort } from './events.js';
 import { createIamPort } from './iam.js';
@@ -94,7 +94,7 @@ const RESOURCE_VARIABLES = { stateTableName: 'FLEETWATCH_STATE_TABLE', workQueue
 
 const resourcesSchema = z.object({
   // DynamoDB table names: 3-255 of letters, digits, underscore, dash and dot.
-  stateTableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)'),
+  stateTableName: z.string().check(z.regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)')),
   workQueueUrl: z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL' }),
 });
 
