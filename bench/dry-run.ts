@@ -81,8 +81,8 @@ function minimumCalls(account: SimulatedAccount, stack: SimulatedStack): Partial
     // The state table is read whole: instance records and the configurations' rollout items.
     Scan: pages(account.table.size, LIMITS.scanPage),
     GetParameters: chunks(settings.configNames.length, LIMITS.getParametersNames),
-    // The port reads one rollout item per configuration.
-    GetItem: settings.configNames.length,
+    // The configurations' rollout items in one BatchGetItem (100 keys a call).
+    BatchGetItem: Math.ceil(settings.configNames.length / 100),
     GetInstanceProfile: profiles.size,
     ListAttachedRolePolicies: [...profiles].reduce((total, name) => {
       const role = account.iam.profileRole(name);
@@ -158,8 +158,8 @@ export async function dryRunSection(sizes: number[]): Promise<Section> {
     `Fleet: every instance tagged (default, web, windows in turn); 90% with the managed profile, 5% another profile with both policies, ` +
       `5% none; registered ones configured at the current version, with records. Latency ${LATENCY_MS} ms per call; AWS rate limits of local/rate.ts.`,
     'Minimum per operation: DescribeInstances 1000 a page; associations one instance-id filter of 200 ids a call; DescribeInstanceInformation ' +
-      '50 a page over the account\'s registrations; Scan 1000 items (1 MB) a page over the table; GetParameters 10 names; one GetItem per ' +
-      'configuration\'s rollout item; GetInstanceProfile + ListAttachedRolePolicies (100 a page) once per distinct profile; DescribeLogGroups ' +
+      '50 a page over the account\'s registrations; Scan 1000 items (1 MB) a page over the table; GetParameters 10 names; the configurations\' ' +
+      'rollout items in one BatchGetItem (100 keys); GetInstanceProfile + ListAttachedRolePolicies (100 a page) once per distinct profile; DescribeLogGroups ' +
       '50 a page once per covering prefix.',
   );
   return { title: 'Dry-run reconcile of the whole fleet', rows, notes };

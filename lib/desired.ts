@@ -19,6 +19,12 @@ export interface ConfigurationVersion {
    * so a sweep or worker must not configure them ahead of it.
    */
   rolloutInProgress?: boolean;
+  /**
+   * This version's rollout is over (completed, or it is the good version a rejected or rolled-back
+   * one fell back to): an outcome at this version has no rollout to count in, so the outcome
+   * handler need not read the rollout. Unset when unsure (no rollout record yet): then it reads.
+   */
+  rolledOut?: boolean;
   /** Set when the newest parameter version was rejected or rolled back and this older one stands. */
   heldBack?: { version: number; why: string };
 }

@@ -317,6 +317,7 @@ async function claim(
         leaseExpiresAt: now + settings.commandLeaseMinutes * 60_000,
         ...(command.configName !== undefined && { configName: command.configName }),
         ...(command.version !== undefined && { version: command.version }),
+        ...(command.rolledOut && { rolledOut: true }),
       },
     };
   }, known);

@@ -45,9 +45,9 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
   const names = new Map(settings.configNames.map((configName) => [parameterName(settings, configName), configName]));
   const [parameters, rollouts] = await Promise.all([
     ports.ssm.getParameters([...names.keys()]),
-    Promise.all(settings.configNames.map((configName) => ports.rollouts.get(configName))),
+    ports.rollouts.getMany(settings.configNames),
   ]);
-  const rolloutOf = new Map(rollouts.flatMap((rollout) => (rollout ? [[rollout.configName, rollout] as const] : [])));
+  const rolloutOf = new Map(rollouts.map((rollout) => [rollout.configName, rollout]));
   const usable = new Map<string, ConfigurationVersion>();
   const unusable = new Map<string, UnusableConfiguration>();
 
@@ -69,6 +69,7 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
         version: parameter.version,
         config: result.config,
         ...(rollout?.status === 'in-progress' && rollout.version === parameter.version && { rolloutInProgress: true }),
+        ...(rollout?.status === 'completed' && rollout.version === parameter.version && { rolledOut: true }),
       });
       continue;
     }
@@ -82,6 +83,7 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
         version: good.version,
         config: goodResult.config,
         heldBack: { version: parameter.version, why: blocked! },
+        rolledOut: true,
       });
     } else {
       unusable.set(configName, {
@@ -123,7 +125,7 @@ export async function observeInstances(
   const [associations, managed, records] = await Promise.all([
     running.length ? ports.ec2.describeProfileAssociations(running) : Promise.resolve([]),
     running.length ? ports.ssm.describeManagedInstances(byIds ? running : undefined) : Promise.resolve([]),
-    byIds ? readRecords(ports, ids) : ports.state.list(),
+    byIds ? ports.state.getMany(ids) : ports.state.list(),
   ]);
 
   const associationById = new Map(associations.map((association) => [association.instanceId, association]));
@@ -153,11 +155,6 @@ function goneInstances(asked: string[], found: Instance[]): Instance[] {
   return [...new Set(asked)]
     .filter((id) => !seen.has(id))
     .map((instanceId) => ({ instanceId, state: 'terminated', tags: {}, platform: 'linux' }));
-}
-
-async function readRecords(ports: Pick<Ports, 'state'>, ids: string[]): Promise<InstanceRecord[]> {
-  const records = await mapWithConcurrency(ids, 10, (id) => ports.state.get(id));
-  return records.filter((record): record is InstanceRecord => record !== undefined);
 }
 
 /** One IAM read per distinct profile: a fleet mostly shares a handful. */

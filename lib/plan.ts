@@ -40,6 +40,8 @@ export interface AgentCommand extends Why {
   version?: number;
   /** The one restart of an agent that stopped reporting, before it is reported failed. */
   forSilence?: boolean;
+  /** The version's rollout is over: its outcome counts in no rollout (ConfigurationVersion.rolledOut). */
+  rolledOut?: boolean;
 }
 
 export type Action =
@@ -215,7 +217,7 @@ function planAgent(
 ): Action | undefined {
   const { instance, record, managed } = observed;
   const id = instance.instanceId;
-  const { configName, parameterName, version } = selection.configuration;
+  const { configName, parameterName, version, rolledOut } = selection.configuration;
   const windowMs = input.settings.registrationWindowMinutes * 60_000;
 
   if (!managed || managed.pingStatus !== 'Online' || profileChanging) {
@@ -240,7 +242,7 @@ function planAgent(
 
   if (record?.inFlight && record.inFlight.leaseExpiresAt > input.now) return undefined;
 
-  const command = { instanceId: id, configName, parameterName, version };
+  const command = { instanceId: id, configName, parameterName, version, ...(rolledOut && { rolledOut }) };
   const upToDate = record?.appliedConfig === configName && record.appliedVersion === version;
   if (upToDate) {
     switch (input.requested) {

@@ -191,6 +191,8 @@ export interface InFlightCommand {
   configName?: string;
   version?: number;
   sentAt: number;
+  /** Sent at a version whose rollout was over: its outcome counts in no rollout. */
+  rolledOut?: boolean;
   /** After this the claim is void (a command outcome that never arrives must not block forever). */
   leaseExpiresAt: number;
 }
@@ -220,6 +222,8 @@ export interface InstanceRecord {
 
 export interface StatePort {
   get(instanceId: string): Promise<InstanceRecord | undefined>;
+  /** The records of these instances that exist, strongly consistent, in no particular order (BatchGetItem). */
+  getMany(instanceIds: readonly string[]): Promise<InstanceRecord[]>;
   list(): Promise<InstanceRecord[]>;
   /**
    * Conditional write: succeeds only when the stored revision equals `expectedRevision`
@@ -255,6 +259,8 @@ export interface RolloutRecord {
 
 export interface RolloutPort {
   get(configName: string): Promise<RolloutRecord | undefined>;
+  /** The rollouts of these configurations that exist, in no particular order (one BatchGetItem). */
+  getMany(configNames: readonly string[]): Promise<RolloutRecord[]>;
   list(): Promise<RolloutRecord[]>;
   /** Conditional on the revision read, like StatePort.put; throws ConflictError when it lost. */
   put(record: Omit<RolloutRecord, 'revision'>, expectedRevision: number | undefined): Promise<RolloutRecord>;

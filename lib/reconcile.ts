@@ -91,8 +91,8 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
       const { settled, expired } = await settleInFlight(ports, settings, inFlight);
       settledCommands = settled + expired;
       if (settledCommands > 0) {
-        const fresh = await Promise.all(inFlight.map((record) => ports.state.get(record.instanceId)));
-        const byId = new Map(fresh.flatMap((record) => (record ? [[record.instanceId, record] as const] : [])));
+        const fresh = await ports.state.getMany(inFlight.map((record) => record.instanceId));
+        const byId = new Map(fresh.map((record) => [record.instanceId, record]));
         observed = observed.map((o) => (byId.has(o.instance.instanceId) ? { ...o, record: byId.get(o.instance.instanceId) } : o));
       }
     }

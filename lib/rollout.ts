@@ -316,7 +316,9 @@ export async function afterCommandOutcome(
   settled: InFlightCommand,
   succeeded: boolean,
 ): Promise<void> {
-  if (!settled.configName || settled.version === undefined) return;
+  // A version whose rollout was over when the command went out has no rollout to count in:
+  // skipping the read saves a GetItem on every onboarding outcome.
+  if (!settled.configName || settled.version === undefined || settled.rolledOut) return;
   const configName = settled.configName;
   try {
     const rollout = await countOutcome(ports, configName, settled.version, succeeded);

@@ -33,9 +33,9 @@ export async function fleetStatus(ports: Ports, settings: Settings, problemLimit
   const [configs, records, rollouts] = await Promise.all([
     observeConfigSet(ports, settings),
     ports.state.list(),
-    Promise.all(settings.configNames.map((configName) => ports.rollouts.get(configName))),
+    ports.rollouts.getMany(settings.configNames),
   ]);
-  const rolloutOf = new Map(rollouts.flatMap((rollout) => (rollout ? [[rollout.configName, rollout] as const] : [])));
+  const rolloutOf = new Map(rollouts.map((rollout) => [rollout.configName, rollout]));
 
   const configurations = settings.configNames.map((configName): ConfigurationStatus => {
     const usable = configs.usable.get(configName);

@@ -58,6 +58,7 @@ export const SERVICE_OF: Record<Operation, Service> = {
   DescribeLogStreams: 'logs',
   ListMetrics: 'cloudwatch',
   GetItem: 'dynamodb',
+  BatchGetItem: 'dynamodb',
   Scan: 'dynamodb',
   PutItem: 'dynamodb',
   SendMessageBatch: 'sqs',

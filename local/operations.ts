@@ -23,6 +23,7 @@ export const OPERATIONS = [
   'DescribeLogStreams',
   'ListMetrics',
   'GetItem',
+  'BatchGetItem',
   'Scan',
   'PutItem',
   'SendMessageBatch',
@@ -52,6 +53,8 @@ export const LIMITS = {
   commandInvocationsPage: 50,
   /** GetParameters: at most 10 names. */
   getParametersNames: 10,
+  /** BatchGetItem: at most 100 keys a request. */
+  batchGetItemKeys: 100,
   /** Scan returns at most 1 MB a page; an instance record is about 1 KB, so ~1000 items. */
   scanPage: 1000,
   /** SQS SendMessageBatch: at most 10 messages. */

@@ -85,6 +85,7 @@ export const DEFAULT_RATES: Record<Operation, RateLimit> = {
   DescribeLogStreams: LOGS_25_TPS,
   ListMetrics: CLOUDWATCH_LIST_METRICS,
   GetItem: GENEROUS,
+  BatchGetItem: GENEROUS,
   Scan: GENEROUS,
   PutItem: GENEROUS,
   SendMessageBatch: GENEROUS,

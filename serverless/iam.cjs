@@ -147,7 +147,7 @@ const statements = {
 
   stateTableRead: () => ({
     Effect: 'Allow',
-    Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+    Action: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Scan'],
     Resource: [getAtt(REF.stateTable, 'Arn')],
   }),
 

@@ -66,6 +66,7 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
   const base = { region: settings.region, ...(options.endpoint && { endpoint: options.endpoint }) };
   const built = options.instrument ?? (<T>(client: T) => client);
   const log = options.log ?? silentLog;
+  const clock = options.clock ?? systemClock;
 
   const dynamo = built(new DynamoDBClient({ ...base, ...DATA_PLANE_RETRY }));
   // One Logs client for both ports: one connection pool and one adaptive rate state per service.
@@ -80,11 +81,11 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
     ssm: createSsmPort(built(new SSMClient({ ...base, ...CONTROL_PLANE_RETRY })), log),
     logs: createLogsPort(logsClient),
     telemetry: createTelemetryPort(built(new CloudWatchClient({ ...base, ...CONTROL_PLANE_RETRY })), logsClient),
-    state: createStatePort(documents, settings.stateTableName),
-    rollouts: createRolloutPort(documents, settings.stateTableName),
+    state: createStatePort(documents, settings.stateTableName, clock),
+    rollouts: createRolloutPort(documents, settings.stateTableName, clock),
     queue: createQueuePort(built(new SQSClient({ ...base, ...DATA_PLANE_RETRY })), settings.workQueueUrl),
     events: createEventsPort(built(new EventBridgeClient({ ...base, ...DATA_PLANE_RETRY }))),
-    clock: options.clock ?? systemClock,
+    clock,
     log,
     metrics: options.metrics ?? noMetrics,
   };

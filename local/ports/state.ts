@@ -8,17 +8,25 @@ import type { SimulatedAccount } from '../account.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
 import { ROLLOUT_KEY_PREFIX } from '../world/table.js';
-import { paginate } from './paginate.js';
+import { batched, paginate } from './paginate.js';
 
 function scan<T>(account: SimulatedAccount, layer: CallLayer, prefix: string): Promise<T[]> {
   const { table } = account;
   return paginate(layer, 'Scan', LIMITS.scanPage, () => table.keys(), (key) => (key.startsWith(prefix) ? table.get<T>(key) : undefined));
 }
 
+/** BatchGetItem: at most 100 keys a call; the items that exist. */
+async function getMany<T>(account: SimulatedAccount, layer: CallLayer, keys: string[]): Promise<T[]> {
+  const { table } = account;
+  return batched(layer, 'BatchGetItem', keys, LIMITS.batchGetItemKeys, (batch) => batch.flatMap((key) => table.get<T>(key) ?? []));
+}
+
 export function statePort(account: SimulatedAccount, layer: CallLayer): StatePort {
   const { table } = account;
   return {
     get: (instanceId) => layer.call('GetItem', () => table.get<InstanceRecord>(instanceId), instanceId),
+    // The simulated table never leaves keys unprocessed: its throttle fails the whole call instead.
+    getMany: (instanceIds) => getMany<InstanceRecord>(account, layer, [...new Set(instanceIds)]),
     list: () => scan<InstanceRecord>(account, layer, 'i-'),
     put: (record, expectedRevision) =>
       layer.call('PutItem', () => table.put<InstanceRecord>(record.instanceId, record, expectedRevision, record.instanceId), record.instanceId),
@@ -37,6 +45,7 @@ export function rolloutPort(account: SimulatedAccount, layer: CallLayer): Rollou
   const key = (configName: string) => ROLLOUT_KEY_PREFIX + configName;
   return {
     get: (configName) => layer.call('GetItem', () => strip(table.get<RolloutRecord>(key(configName))), key(configName)),
+    getMany: async (configNames) => (await getMany<RolloutRecord>(account, layer, [...new Set(configNames)].map(key))).map((item) => strip(item)!),
     list: async () => (await scan<RolloutRecord>(account, layer, ROLLOUT_KEY_PREFIX)).map((item) => strip(item)!),
     put: (record, expectedRevision) =>
       layer.call(

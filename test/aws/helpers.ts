@@ -1,14 +1,15 @@
 /** Shared test fixtures for the lib/aws adapter tests. */
 import { createAwsPorts } from '../../lib/aws/clients.js';
 import { testSettings } from '../../lib/config.js';
+import type { Clock } from '../../lib/clock.js';
 import type { Log, Ports } from '../../lib/ports.js';
 
 export const TABLE = 'fleetwatch-dev-state';
 export const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/fleetwatch-dev-work';
 
 /** Ports built by the real composition root; tests mock the SDK clients under them with aws-sdk-client-mock. */
-export function awsPorts(log?: Log): Ports {
-  return createAwsPorts({ ...testSettings(), stateTableName: TABLE, workQueueUrl: QUEUE_URL }, log ? { log } : {});
+export function awsPorts(log?: Log, clock?: Clock): Ports {
+  return createAwsPorts({ ...testSettings(), stateTableName: TABLE, workQueueUrl: QUEUE_URL }, { ...(log && { log }), ...(clock && { clock }) });
 }
 
 /** An error shaped as the SDK throws it: `name` is the AWS error code, `$metadata` carries the HTTP status. */

@@ -1,11 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../lib/errors.js';
 import type { InstanceRecord } from '../../lib/ports.js';
-import { awsError, awsPorts, TABLE } from './helpers.js';
+import { awsError, awsPorts, instanceIds, TABLE } from './helpers.js';
 
 const documents = mockClient(DynamoDBDocumentClient);
 beforeEach(() => documents.reset());
@@ -22,6 +22,54 @@ describe('get', () => {
   it('gives undefined for an instance never seen', async () => {
     documents.on(GetCommand).resolves({});
     expect(await awsPorts().state.get('i-1')).toBeUndefined();
+  });
+});
+
+describe('getMany', () => {
+  /** Records the sleeps between rounds instead of taking them. */
+  const recordingClock = () => {
+    const slept: number[] = [];
+    return { slept, clock: { now: () => 0, sleep: async (ms: number) => void slept.push(ms) } };
+  };
+  const keysOf = (input: unknown) =>
+    ((input as { RequestItems: Record<string, { Keys: { instanceId: string }[] }> }).RequestItems[TABLE]?.Keys ?? []).map((key) => key.instanceId);
+
+  it('reads 250 records in three strongly consistent calls of at most 100 keys', async () => {
+    const ids = instanceIds(250);
+    documents.on(BatchGetCommand).callsFake((input) => ({ Responses: { [TABLE]: keysOf(input).map((id) => record(id, 1)) } }));
+    const records = await awsPorts().state.getMany(ids);
+    expect(records.map((r) => r.instanceId).sort()).toEqual([...ids].sort());
+    const calls = documents.commandCalls(BatchGetCommand);
+    expect(calls.map((call) => keysOf(call.args[0].input).length)).toEqual([100, 100, 50]);
+    expect(calls.every((call) => call.args[0].input.RequestItems?.[TABLE]?.ConsistentRead === true)).toBe(true);
+  });
+
+  it('asks again for the keys DynamoDB left unprocessed, after a backoff', async () => {
+    const { slept, clock } = recordingClock();
+    documents
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { [TABLE]: [record('i-1', 1)] }, UnprocessedKeys: { [TABLE]: { Keys: [{ instanceId: 'i-2' }] } } })
+      .resolvesOnce({ Responses: { [TABLE]: [record('i-2', 4)] } });
+    const records = await awsPorts(undefined, clock).state.getMany(['i-1', 'i-2', 'i-3']);
+    expect(records).toEqual([record('i-1', 1), record('i-2', 4)]);
+    expect(keysOf(documents.commandCalls(BatchGetCommand)[1]!.args[0].input)).toEqual(['i-2']);
+    expect(slept).toHaveLength(1);
+  });
+
+  it('fails as throttled, naming the keys, when keys stay unprocessed', async () => {
+    const { slept, clock } = recordingClock();
+    documents.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] }, UnprocessedKeys: { [TABLE]: { Keys: [{ instanceId: 'i-7' }] } } });
+    const reading = awsPorts(undefined, clock).state.getMany(['i-7']);
+    await expect(reading).rejects.toMatchObject({ name: 'ThrottledError', instanceId: 'i-7', resource: TABLE });
+    await expect(reading).rejects.toThrow(/1 key\(s\) still unprocessed after 5 retries: i-7/);
+    expect(documents).toHaveReceivedCommandTimes(BatchGetCommand, 6);
+    expect(slept).toHaveLength(5);
+  });
+
+  it('reads rollouts by configuration name and hands them out without the table key', async () => {
+    documents.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [{ instanceId: 'rollout#web', configName: 'web', version: 3, revision: 2 }] } });
+    expect(await awsPorts().rollouts.getMany(['web', 'default'])).toEqual([{ configName: 'web', version: 3, revision: 2 }]);
+    expect(keysOf(documents.commandCalls(BatchGetCommand)[0]!.args[0].input)).toEqual(['rollout#web', 'rollout#default']);
   });
 });
 

@@ -88,6 +88,15 @@ describe('state table', () => {
     expect(await ports.rollouts.list()).toEqual([{ ...rollout, sent: 2, revision: 2 }]);
     expect(await ports.rollouts.get('web')).toEqual({ ...rollout, sent: 2, revision: 2 });
     expect(await ports.rollouts.get('default')).toBeUndefined();
+    expect(await ports.rollouts.getMany(['web', 'default'])).toEqual([{ ...rollout, sent: 2, revision: 2 }]);
+  });
+
+  it('reads 130 records by id in batches (BatchGetItem), leaving out ids never written', async () => {
+    const ids = Array.from({ length: 130 }, (_, i) => `i-${(0x1000 + i).toString(16).padStart(17, '0')}`);
+    for (const id of ids.slice(0, 120)) await ports.state.put(record(id, 'configured'), undefined);
+    const found = await ports.state.getMany(ids);
+    expect(found.map((item) => item.instanceId).sort()).toEqual(ids.slice(0, 120).sort());
+    expect(found.every((item) => item.revision === 1 && item.status === 'configured')).toBe(true);
   });
 });
 

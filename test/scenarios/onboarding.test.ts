@@ -101,6 +101,22 @@ describe('an instance terminated while its command is in flight', () => {
   });
 });
 
+describe('the state table reads of one onboarding', () => {
+  it('reads records in batches, and no rollout for an outcome at a version already rolled out', async () => {
+    const { account, stack } = deployedStack({ seed: 17 });
+    await stack.settle(); // the deploy's rollouts complete
+    account.resetCalls();
+    const id = account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId;
+    await stack.settle();
+    expectConverged(account, stack, id, 'web');
+    const { calls } = account.stats();
+    // The worker's looks read the record and the rollouts with BatchGetItem; the outcome handler
+    // reads the record once; nothing reads the completed rollout after the outcome.
+    expect(calls.GetItem).toBe(1);
+    expect(calls.BatchGetItem).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('bad or irrelevant events: a log line and a metric, nothing else', () => {
   it('a malformed event is rejected with its reason', async () => {
     const { account, stack } = deployedStack({ seed: 14 });
