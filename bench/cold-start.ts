@@ -17,7 +17,7 @@ import { againstFloor, fmt, type Row, type Section } from './report.js';
 const run = promisify(execFile);
 
 /** Fresh processes per module; the median is reported. */
-const RUNS = 9;
+const RUNS = 15;
 const MAX_ZIP_BYTES = 1024 * 1024;
 const MAX_LOAD_RATIO = 1.2;
 
@@ -224,7 +224,15 @@ export async function coldStartSection(): Promise<Section> {
 async function attribution(work: string, options: BuildOptions): Promise<Row[]> {
   const parts: [string, string][] = [
     ['empty handler', `export const handler = async () => 0;`],
-    ['zod (lib/event-schemas.ts, work-item.ts, aws/clients.ts)', `import { z } from 'zod'; export const s = z.object({ a: z.string() }); export const handler = async () => s;`],
+    [
+      'zod/mini through lib/schema.ts, with the event and work-item schemas',
+      `import { ec2StateChangeSchema } from './lib/event-schemas.ts'; import { parseWorkItem } from './lib/work-item.ts'; ` +
+        `export const x = [ec2StateChangeSchema, parseWorkItem]; export const handler = async () => x;`,
+    ],
+    [
+      'Powertools tracer (aws-xray-sdk-core)',
+      `import { Tracer } from '@aws-lambda-powertools/tracer'; export const t = new Tracer(); export const handler = async () => t;`,
+    ],
     [
       'Powertools logger, metrics + middy',
       `import { Logger } from '@aws-lambda-powertools/logger'; import { Metrics } from '@aws-lambda-powertools/metrics'; ` +
