@@ -19,6 +19,7 @@ import { draftOf, updateRecord, type RecordDraft } from './records.js';
 import { SERVICE_EVENTS } from './service-events.js';
 import { documentParameters } from './agent-document.js';
 import { chunk } from './chunk.js';
+import { enqueueOutcomeChecks } from './outcomes.js';
 
 export type OutcomeStatus = 'done' | 'skipped' | 'failed';
 
@@ -267,6 +268,7 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
     }
   }
   for (const command of unmanaged) await enqueue(ports, [command.instanceId], 'not registered with SSM', options.attempts?.[command.instanceId] ?? 0);
+  await enqueueOutcomeChecks(ports, sent);
   return outcomes;
 }
 

@@ -12,7 +12,7 @@ import {
   parseEvent,
   tagChangeSchema,
 } from './event-schemas.js';
-import { recordCommandOutcome, type OutcomeEffect } from './outcomes.js';
+import { enqueueOutcomeChecks, recordCommandOutcome, settleInFlight, OUTCOME_CHECK_DELAY_SECONDS, type OutcomeEffect } from './outcomes.js';
 import { advanceRollout, afterCommandOutcome } from './rollout.js';
 import type { InstanceWorkItem, Ports, WorkItem } from './ports.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
@@ -98,9 +98,22 @@ export interface WorkItemResult {
 export async function handleWorkItems(ports: Ports, settings: Settings, items: WorkItem[]): Promise<WorkItemResult[]> {
   const results = new Array<WorkItemResult>(items.length);
   const single: { item: InstanceWorkItem; index: number }[] = [];
+  const checks: { item: InstanceWorkItem & { commandId: string }; index: number }[] = [];
   for (const [index, item] of items.entries()) {
-    if ('instanceId' in item) single.push({ item, index });
+    if ('instanceId' in item && item.commandId !== undefined) checks.push({ item: { ...item, commandId: item.commandId }, index });
+    else if ('instanceId' in item) single.push({ item, index });
     else results[index] = await handleWorkItem(ports, settings, item);
+  }
+  if (checks.length) {
+    try {
+      const lines = await checkOutcomes(ports, settings, checks.map(({ item }) => item));
+      for (const { item, index } of checks) results[index] = { failed: 0, lines: lines.filter((line) => line.target === item.instanceId) };
+    } catch (error) {
+      // A read that outlived its retries: SQS delivers the checks again.
+      for (const { item, index } of checks) {
+        results[index] = { failed: 1, lines: [{ target: item.instanceId, action: 'outcome-check', reason: item.reason, detail: item.commandId, outcome: 'failed', outcomeDetail: errorMessage(error) }] };
+      }
+    }
   }
   if (single.length) {
     const ids = [...new Set(single.map(({ item }) => item.instanceId))];
@@ -129,6 +142,38 @@ export async function handleWorkItems(ports: Ports, settings: Settings, items: W
     }
   }
   return results;
+}
+
+/** Checks a look takes at a command still running before it leaves the rest to the lease and the sweep. */
+const MAX_OUTCOME_CHECKS = 8;
+
+/**
+ * The follow-ups of sent commands. A record that no longer waits on the command (its outcome event
+ * came) costs nothing more than the batch read; one that still does is settled from SSM, and the
+ * rollout counts it as the event would have; one whose command still runs is looked at again.
+ */
+async function checkOutcomes(ports: Ports, settings: Settings, items: (InstanceWorkItem & { commandId: string })[]): Promise<WorkItemResult['lines']> {
+  const records = new Map((await ports.state.getMany(items.map((item) => item.instanceId))).map((record) => [record.instanceId, record]));
+  const waiting = items.filter((item) => records.get(item.instanceId)?.inFlight?.commandId === item.commandId);
+  if (waiting.length === 0) return [];
+  const { outcomes, stillRunning } = await settleInFlight(ports, settings, waiting.map((item) => records.get(item.instanceId)!));
+  for (const outcome of outcomes) {
+    ports.log.warn('command outcome settled by its check: its event never came', { instanceId: outcome.instanceId, commandId: outcome.command.commandId });
+    await afterCommandOutcome(ports, settings, outcome.instanceId, outcome.command, outcome.succeeded);
+  }
+  const running = new Set(stillRunning);
+  const again = waiting.filter((item) => running.has(item.instanceId) && item.attempt + 1 < MAX_OUTCOME_CHECKS);
+  const byCommand = new Map<string, string[]>();
+  for (const item of again) byCommand.set(item.commandId, [...(byCommand.get(item.commandId) ?? []), item.instanceId]);
+  await enqueueOutcomeChecks(ports, [...byCommand].map(([commandId, instanceIds]) => ({ commandId, instanceIds })), Math.max(0, ...again.map((item) => item.attempt)) + 1);
+  return waiting.map((item) => ({
+    target: item.instanceId,
+    action: 'outcome-check',
+    reason: item.reason,
+    detail: item.commandId,
+    outcome: running.has(item.instanceId) ? 'skipped' : 'done',
+    outcomeDetail: running.has(item.instanceId) ? `still running; next check in ${OUTCOME_CHECK_DELAY_SECONDS} s` : 'settled from SSM',
+  }));
 }
 
 /** One work item: a rollout to move on, a fan-out batch, or a single instance. */

@@ -12,6 +12,7 @@ import {
   type CommandInvocation,
   type InFlightCommand,
   type InstanceRecord,
+  type InstanceWorkItem,
   type Ports,
 } from './ports.js';
 import { draftOf, updateRecord } from './records.js';
@@ -25,6 +26,30 @@ export interface CommandOutcome {
   status: string;
   statusDetails?: string;
   output?: string;
+}
+
+/**
+ * When the follow-up of a SendCommand looks at its outcome: SQS's longest delay. An outcome event
+ * normally settles the record within a minute or two, and then the check costs one BatchGetItem
+ * per ten instances; when the event was lost, the check asks SSM. The sweep is the safety net
+ * behind it, but runs hours apart.
+ */
+export const OUTCOME_CHECK_DELAY_SECONDS = 900;
+
+/**
+ * Queues the outcome checks of commands just sent, ten to a SendMessageBatch. A failure is logged,
+ * not raised: the commands went out, and the sweep settles a lost outcome if the check is lost too.
+ */
+export async function enqueueOutcomeChecks(ports: Pick<Ports, 'queue' | 'log'>, sent: { commandId: string; instanceIds: string[] }[], attempt = 0): Promise<void> {
+  const items: InstanceWorkItem[] = sent.flatMap(({ commandId, instanceIds }) =>
+    instanceIds.map((instanceId) => ({ instanceId, commandId, reason: `outcome check of ${commandId}`, attempt })),
+  );
+  if (items.length === 0) return;
+  try {
+    await ports.queue.enqueue(items, OUTCOME_CHECK_DELAY_SECONDS);
+  } catch (error) {
+    ports.log.warn('could not queue outcome checks; the sweep settles any lost outcome', { commands: sent.map((s) => s.commandId), error: errorMessage(error) });
+  }
 }
 
 /** Delay before retrying a failed command: 60 s doubling, within SQS's 900 s per message. */
@@ -130,11 +155,16 @@ function describeFailure(outcome: CommandOutcome): string {
  * flight (one ListCommandInvocations per command, which covers its up to 50 instances), records
  * what has finished, and fails a command whose lease ran out with no outcome.
  */
-export async function settleInFlight(
-  ports: Ports,
-  settings: Settings,
-  records: InstanceRecord[],
-): Promise<{ settled: number; expired: number }> {
+export interface SettledInFlight {
+  settled: number;
+  expired: number;
+  /** Instances whose command has not finished (or SSM could not be asked) and whose lease holds. */
+  stillRunning: string[];
+  /** What each settled instance's command was, and whether it succeeded (for the rollout's count). */
+  outcomes: { instanceId: string; command: InFlightCommand; succeeded: boolean }[];
+}
+
+export async function settleInFlight(ports: Ports, settings: Settings, records: InstanceRecord[]): Promise<SettledInFlight> {
   const now = ports.clock.now();
   const byCommand = new Map<string, InstanceRecord[]>();
   for (const record of records) {
@@ -142,8 +172,7 @@ export async function settleInFlight(
     if (!commandId) continue;
     byCommand.set(commandId, [...(byCommand.get(commandId) ?? []), record]);
   }
-  let settled = 0;
-  let expired = 0;
+  const result: SettledInFlight = { settled: 0, expired: 0, stillRunning: [], outcomes: [] };
   await mapWithConcurrency([...byCommand], 5, async ([commandId, waiting]) => {
     let invocations: CommandInvocation[] = [];
     // A claim that never became a command (the Lambda died between claim and send) has no invocations.
@@ -152,6 +181,7 @@ export async function settleInFlight(
         invocations = await ports.ssm.listCommandInvocations(commandId);
       } catch (error) {
         ports.log.warn('could not read command invocations', { commandId, error: errorMessage(error) });
+        result.stillRunning.push(...waiting.map((record) => record.instanceId));
         return;
       }
     }
@@ -159,17 +189,24 @@ export async function settleInFlight(
     for (const record of waiting) {
       const invocation = byInstance.get(record.instanceId);
       if (invocation && TERMINAL_INVOCATION_STATUSES.has(invocation.status)) {
-        if ((await recordCommandOutcome(ports, settings, invocation)).effect !== 'ignored') settled++;
+        const { effect, settled } = await recordCommandOutcome(ports, settings, invocation);
+        if (effect === 'ignored' || !settled) continue;
+        result.settled++;
+        result.outcomes.push({ instanceId: record.instanceId, command: settled, succeeded: invocation.status === 'Success' });
       } else if (record.inFlight!.leaseExpiresAt <= now) {
-        const { effect } = await recordCommandOutcome(ports, settings, {
+        const { effect, settled } = await recordCommandOutcome(ports, settings, {
           commandId,
           instanceId: record.instanceId,
           status: 'TimedOut',
           statusDetails: 'no outcome before the lease expired',
         });
-        if (effect !== 'ignored') expired++;
+        if (effect === 'ignored' || !settled) continue;
+        result.expired++;
+        result.outcomes.push({ instanceId: record.instanceId, command: settled, succeeded: false });
+      } else {
+        result.stillRunning.push(record.instanceId);
       }
     }
   });
-  return { settled, expired };
+  return result;
 }

@@ -271,6 +271,11 @@ export interface InstanceWorkItem {
   instanceId: string;
   reason: string;
   attempt: number;
+  /**
+   * Only check this command's outcome: the follow-up of a SendCommand, for when its outcome event
+   * never arrives. The worker settles it from SSM if the record still waits on it, and nothing else.
+   */
+  commandId?: string;
 }
 
 /** Move a configuration's rollout on (its next wave, or a rollback). */

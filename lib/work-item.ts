@@ -5,12 +5,19 @@ import type { WorkItem } from './ports.js';
 import { INSTANCE_ID_PATTERN } from './reconcile-request.js';
 import * as z from './schema.js';
 
+/** SSM command ids are UUIDs. */
+const COMMAND_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** A fan-out batch: 500 ids of 19 characters stay far inside SQS's 256 KB message. */
 export const MAX_BATCH_IDS = 500;
 
 const common = { reason: z.string().check(z.maxLength(500)), attempt: z.int().check(z.minimum(0)) };
 const workItemSchema = z.union([
-  z.strictObject({ instanceId: z.string().check(z.regex(INSTANCE_ID_PATTERN)), ...common }),
+  z.strictObject({
+    instanceId: z.string().check(z.regex(INSTANCE_ID_PATTERN)),
+    commandId: z.optional(z.string().check(z.regex(COMMAND_ID_PATTERN))),
+    ...common,
+  }),
   z.strictObject({ rollout: z.string().check(z.regex(CONFIG_NAME_PATTERN)), ...common }),
   z.strictObject({
     instanceIds: z.array(z.string().check(z.regex(INSTANCE_ID_PATTERN))).check(z.minLength(1), z.maxLength(MAX_BATCH_IDS)),

@@ -36,7 +36,16 @@ describe('parseWorkItem', () => {
       attempt: 2,
     });
   });
-  it.each(['not json', '{"instanceId":"../x","reason":"r","attempt":0}', '{"instanceId":"i-0123456789abcdef0"}'])(
+  it('parses an outcome check, which names its SSM command', () => {
+    const body = '{"instanceId":"i-0123456789abcdef0","commandId":"0b7a8c4e-1f2d-4e3a-9b5c-6d7e8f901234","reason":"outcome check","attempt":0}';
+    expect(parseWorkItem(body)).toMatchObject({ commandId: '0b7a8c4e-1f2d-4e3a-9b5c-6d7e8f901234' });
+  });
+  it.each([
+    'not json',
+    '{"instanceId":"../x","reason":"r","attempt":0}',
+    '{"instanceId":"i-0123456789abcdef0"}',
+    '{"instanceId":"i-0123456789abcdef0","commandId":"x; rm -rf /","reason":"r","attempt":0}',
+  ])(
     'rejects %s',
     (body) => {
       expect(() => parseWorkItem(body)).toThrow(InvalidInputError);

@@ -101,6 +101,32 @@ describe('an instance terminated while its command is in flight', () => {
   });
 });
 
+describe('command outcome events that never arrive', () => {
+  it('are settled from SSM by the outcome check 15 minutes after the command, not hours later by a sweep', async () => {
+    const { account, stack } = deployedStack({ seed: 18 }, { dropCommandEvents: 1 });
+    await stack.settle();
+    const ok = account.launchInstance({ tags: selectorTags(stack, 'default'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId;
+    const bad = account.launchInstance({
+      tags: selectorTags(stack, 'web'),
+      profileName: stack.settings.managedProfileName,
+      registrationDelayMs: MINUTE,
+      commandOutcome: alwaysFail('amazon-cloudwatch-agent-ctl: E! config translation failed'),
+    }).instanceId;
+    const launchedAt = account.clock.now();
+    await stack.settle();
+
+    expectConverged(account, stack, ok, 'default');
+    expect(account.agent(ok).configuredAt! - launchedAt).toBeLessThan(5 * MINUTE);
+    expect(account.record(ok)?.inFlight).toBeUndefined();
+    // Each failure settled by its check, retried with backoff, and given up on at the third.
+    expect(account.record(bad)).toMatchObject({ status: 'failed', attempts: 3, lastError: expect.stringContaining('config translation failed') });
+    expect(account.record(bad)?.inFlight).toBeUndefined();
+    expect(account.clock.now() - launchedAt).toBeLessThan(2 * 60 * MINUTE);
+    expect(stack.metric('InstancesOnboarded')).toBe(1);
+    expect(stack.logs.filter((line) => line.message === 'command outcome settled by its check: its event never came')).toHaveLength(4);
+  });
+});
+
 describe('the state table reads of one onboarding', () => {
   it('reads records in batches, and no rollout for an outcome at a version already rolled out', async () => {
     const { account, stack } = deployedStack({ seed: 17 });

@@ -93,7 +93,11 @@ describe(`the drift sweep over ${FLEET.toLocaleString('en')} instances`, async (
     for (const id of stopped) expect(account.agent(id).running).toBe(true);
     expect(account.logGroup('/var/log/messages')).toMatchObject({ retentionInDays: settings.defaultRetentionDays });
     expect(account.logGroup(webAccess)).toMatchObject({ retentionInDays: webAccessRetention });
-    expect(afterFirstApply.actions).toBe(0);
+    // All but the stuck agent, which was restarted once: settling the queue (the commands'
+    // outcome checks come 15 min after them) can take the clock past its grace period, and then
+    // the next sweep reports it, as the last test shows.
+    const left = afterFirstApply.lines.filter((line) => line.target !== stuck);
+    expect(left.map((line) => `${line.target} ${line.action}: ${line.reason}`)).toEqual([]);
   });
 
   it('restarts a silent agent once, then reports it failed with what is missing', () => {
