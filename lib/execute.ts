@@ -15,7 +15,7 @@ import {
 } from './errors.js';
 import { type Action, type AgentCommand, isAgentCommand } from './plan.js';
 import type { InstanceRecord, Ports, WorkItem } from './ports.js';
-import { draftOf, updateRecord, type RecordDraft } from './records.js';
+import { CLAIM_PREFIX, draftOf, recordCommandId, updateRecord, type RecordDraft } from './records.js';
 import { SERVICE_EVENTS } from './service-events.js';
 import { documentParameters } from './agent-document.js';
 import { chunk } from './chunk.js';
@@ -202,7 +202,7 @@ async function sendAgentCommands(
 
 async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings, options: ExecuteOptions): Promise<ActionOutcome[]> {
   const now = ports.clock.now();
-  const claimId = `claim-${now}`;
+  const claimId = `${CLAIM_PREFIX}${now}`;
   const claims = await settleWithConcurrency(group, PHASE_CONCURRENCY, (command) => claim(command, claimId, ports, settings, knownRecord(options, command.instanceId)));
   const outcomes: ActionOutcome[] = [];
   const claimed: AgentCommand[] = [];
@@ -258,7 +258,14 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
   for (const command of claimed) {
     const commandId = commandIdOf.get(command.instanceId);
     if (commandId) {
-      await recordSent(command.instanceId, claimId, commandId, ports, stored.get(command.instanceId));
+      // The command went out whatever happens to this write: a failure is logged, not raised, and
+      // the outcome check (which knows the claim) records the command id when it comes.
+      try {
+        const claimed = stored.get(command.instanceId);
+        await recordCommandId(ports, command.instanceId, claimId, commandId, claimed && { record: claimed });
+      } catch (error) {
+        ports.log.warn('could not record the command id; its outcome check will', { instanceId: command.instanceId, commandId, error: errorMessage(error) });
+      }
       ports.metrics.count('CommandsSent');
       outcomes.push({ action: command, status: 'done', detail: commandId });
     } else {
@@ -268,7 +275,7 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
     }
   }
   for (const command of unmanaged) await enqueue(ports, [command.instanceId], 'not registered with SSM', options.attempts?.[command.instanceId] ?? 0);
-  await enqueueOutcomeChecks(ports, sent);
+  await enqueueOutcomeChecks(ports, sent.map((batch) => ({ ...batch, claimId })));
   return outcomes;
 }
 
@@ -328,17 +335,6 @@ async function claim(
   return decided === 'won' ? { verdict: decided, ...(stored && { stored }) } : { verdict: decided };
 }
 
-async function recordSent(instanceId: string, claimId: string, commandId: string, ports: Ports, claimed: InstanceRecord | undefined): Promise<void> {
-  await updateRecord(
-    ports,
-    instanceId,
-    (current) => {
-      if (!current?.inFlight || current.inFlight.commandId !== claimId) return undefined;
-      return { ...draftOf(current, instanceId, 0), inFlight: { ...current.inFlight, commandId } };
-    },
-    claimed && { record: claimed },
-  );
-}
 
 async function release(instanceId: string, claimId: string, ports: Ports, why: string, claimed: InstanceRecord | undefined): Promise<void> {
   await updateRecord(

@@ -16,6 +16,7 @@ import { enqueueOutcomeChecks, recordCommandOutcome, settleInFlight, OUTCOME_CHE
 import { advanceRollout, afterCommandOutcome } from './rollout.js';
 import type { InstanceWorkItem, Ports, WorkItem } from './ports.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
+import { recordCommandId } from './records.js';
 import { TERMINAL_INVOCATION_STATUSES } from './ports.js';
 
 export type EventEffect =
@@ -98,7 +99,7 @@ export interface WorkItemResult {
 export async function handleWorkItems(ports: Ports, settings: Settings, items: WorkItem[]): Promise<WorkItemResult[]> {
   const results = new Array<WorkItemResult>(items.length);
   const single: { item: InstanceWorkItem; index: number }[] = [];
-  const checks: { item: InstanceWorkItem & { commandId: string }; index: number }[] = [];
+  const checks: { item: OutcomeCheck; index: number }[] = [];
   for (const [index, item] of items.entries()) {
     if ('instanceId' in item && item.commandId !== undefined) checks.push({ item: { ...item, commandId: item.commandId }, index });
     else if ('instanceId' in item) single.push({ item, index });
@@ -109,9 +110,14 @@ export async function handleWorkItems(ports: Ports, settings: Settings, items: W
       const lines = await checkOutcomes(ports, settings, checks.map(({ item }) => item));
       for (const { item, index } of checks) results[index] = { failed: 0, lines: lines.filter((line) => line.target === item.instanceId) };
     } catch (error) {
-      // A read that outlived its retries: SQS delivers the checks again.
+      // A call that outlived its retries. The checks go back on the queue with the usual delay, so
+      // that AWS's trouble does not walk them into the DLQ; if even that fails, SQS delivers them again.
+      const retried = await requeueChecks(ports, checks.map(({ item }) => item));
       for (const { item, index } of checks) {
-        results[index] = { failed: 1, lines: [{ target: item.instanceId, action: 'outcome-check', reason: item.reason, detail: item.commandId, outcome: 'failed', outcomeDetail: errorMessage(error) }] };
+        results[index] = {
+          failed: retried ? 0 : 1,
+          lines: [{ target: item.instanceId, action: 'outcome-check', reason: item.reason, detail: item.commandId, outcome: retried ? 'skipped' : 'failed', outcomeDetail: errorMessage(error) }],
+        };
       }
     }
   }
@@ -144,6 +150,8 @@ export async function handleWorkItems(ports: Ports, settings: Settings, items: W
   return results;
 }
 
+type OutcomeCheck = InstanceWorkItem & { commandId: string };
+
 /** Checks a look takes at a command still running before it leaves the rest to the lease and the sweep. */
 const MAX_OUTCOME_CHECKS = 8;
 
@@ -152,8 +160,15 @@ const MAX_OUTCOME_CHECKS = 8;
  * came) costs nothing more than the batch read; one that still does is settled from SSM, and the
  * rollout counts it as the event would have; one whose command still runs is looked at again.
  */
-async function checkOutcomes(ports: Ports, settings: Settings, items: (InstanceWorkItem & { commandId: string })[]): Promise<WorkItemResult['lines']> {
+async function checkOutcomes(ports: Ports, settings: Settings, items: OutcomeCheck[]): Promise<WorkItemResult['lines']> {
   const records = new Map((await ports.state.getMany(items.map((item) => item.instanceId))).map((record) => [record.instanceId, record]));
+  // A record still on the claim lost the write of its command id after SendCommand: make it so now.
+  for (const item of items) {
+    const record = records.get(item.instanceId);
+    if (!item.claimId || record?.inFlight?.commandId !== item.claimId) continue;
+    const stored = await recordCommandId(ports, item.instanceId, item.claimId, item.commandId, { record });
+    if (stored) records.set(item.instanceId, stored);
+  }
   const waiting = items.filter((item) => records.get(item.instanceId)?.inFlight?.commandId === item.commandId);
   if (waiting.length === 0) return [];
   const { outcomes, stillRunning } = await settleInFlight(ports, settings, waiting.map((item) => records.get(item.instanceId)!));
@@ -163,6 +178,7 @@ async function checkOutcomes(ports: Ports, settings: Settings, items: (InstanceW
   }
   const running = new Set(stillRunning);
   const again = waiting.filter((item) => running.has(item.instanceId) && item.attempt + 1 < MAX_OUTCOME_CHECKS);
+  // The command id is on the record by now: the next check needs no claim.
   const byCommand = new Map<string, string[]>();
   for (const item of again) byCommand.set(item.commandId, [...(byCommand.get(item.commandId) ?? []), item.instanceId]);
   await enqueueOutcomeChecks(ports, [...byCommand].map(([commandId, instanceIds]) => ({ commandId, instanceIds })), Math.max(0, ...again.map((item) => item.attempt)) + 1);
@@ -174,6 +190,17 @@ async function checkOutcomes(ports: Ports, settings: Settings, items: (InstanceW
     outcome: running.has(item.instanceId) ? 'skipped' : 'done',
     outcomeDetail: running.has(item.instanceId) ? `still running; next check in ${OUTCOME_CHECK_DELAY_SECONDS} s` : 'settled from SSM',
   }));
+}
+
+/** Queues the checks again, one attempt on; false when they could not be queued. */
+async function requeueChecks(ports: Ports, checks: OutcomeCheck[]): Promise<boolean> {
+  const again = checks.filter((item) => item.attempt + 1 < MAX_OUTCOME_CHECKS).map((item) => ({ ...item, attempt: item.attempt + 1 }));
+  try {
+    await ports.queue.enqueue(again, OUTCOME_CHECK_DELAY_SECONDS);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** One work item: a rollout to move on, a fan-out batch, or a single instance. */

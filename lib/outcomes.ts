@@ -15,7 +15,7 @@ import {
   type InstanceWorkItem,
   type Ports,
 } from './ports.js';
-import { draftOf, updateRecord } from './records.js';
+import { CLAIM_PREFIX, draftOf, recordCommandId, updateRecord } from './records.js';
 import { SERVICE_EVENTS } from './service-events.js';
 
 export type OutcomeEffect = 'applied' | 'retry' | 'failed' | 'ignored';
@@ -26,6 +26,29 @@ export interface CommandOutcome {
   status: string;
   statusDetails?: string;
   output?: string;
+}
+
+/** Clocks of Lambda and SSM agree far closer than this; a claim is taken before its SendCommand. */
+const CLOCK_SKEW_MS = 1_000;
+
+/**
+ * A record still on a claim: the write of the command id after SendCommand was lost (it failed
+ * after its retries, or the Lambda ended in between). The first of the service document's
+ * invocations on the instance since the claim is the command the claim became (a claim is taken
+ * only when no other command is in flight); the record gets its id, so that it can be settled
+ * instead of timing out and being sent again. Without one, the record stays as it is.
+ */
+async function resolveClaim(ports: Ports, settings: Settings, record: InstanceRecord): Promise<InstanceRecord> {
+  const inFlight = record.inFlight;
+  if (!inFlight?.commandId.startsWith(CLAIM_PREFIX)) return record;
+  try {
+    const [first] = await ports.ssm.listInvocationsOnInstance(record.instanceId, settings.documentName, inFlight.sentAt - CLOCK_SKEW_MS);
+    if (!first) return record;
+    return (await recordCommandId(ports, record.instanceId, inFlight.commandId, first.commandId, { record })) ?? record;
+  } catch (error) {
+    ports.log.warn('could not find the command a claim became', { instanceId: record.instanceId, claim: inFlight.commandId, error: errorMessage(error) });
+    return record;
+  }
 }
 
 /**
@@ -40,9 +63,13 @@ export const OUTCOME_CHECK_DELAY_SECONDS = 900;
  * Queues the outcome checks of commands just sent, ten to a SendMessageBatch. A failure is logged,
  * not raised: the commands went out, and the sweep settles a lost outcome if the check is lost too.
  */
-export async function enqueueOutcomeChecks(ports: Pick<Ports, 'queue' | 'log'>, sent: { commandId: string; instanceIds: string[] }[], attempt = 0): Promise<void> {
-  const items: InstanceWorkItem[] = sent.flatMap(({ commandId, instanceIds }) =>
-    instanceIds.map((instanceId) => ({ instanceId, commandId, reason: `outcome check of ${commandId}`, attempt })),
+export async function enqueueOutcomeChecks(
+  ports: Pick<Ports, 'queue' | 'log'>,
+  sent: { commandId: string; claimId?: string; instanceIds: string[] }[],
+  attempt = 0,
+): Promise<void> {
+  const items: InstanceWorkItem[] = sent.flatMap(({ commandId, claimId, instanceIds }) =>
+    instanceIds.map((instanceId) => ({ instanceId, commandId, ...(claimId && { claimId }), reason: `outcome check of ${commandId}`, attempt })),
   );
   if (items.length === 0) return;
   try {
@@ -167,7 +194,7 @@ export interface SettledInFlight {
 export async function settleInFlight(ports: Ports, settings: Settings, records: InstanceRecord[]): Promise<SettledInFlight> {
   const now = ports.clock.now();
   const byCommand = new Map<string, InstanceRecord[]>();
-  for (const record of records) {
+  for (const record of await mapWithConcurrency(records, 5, (record) => resolveClaim(ports, settings, record))) {
     const commandId = record.inFlight?.commandId;
     if (!commandId) continue;
     byCommand.set(commandId, [...(byCommand.get(commandId) ?? []), record]);
@@ -175,8 +202,8 @@ export async function settleInFlight(ports: Ports, settings: Settings, records: 
   const result: SettledInFlight = { settled: 0, expired: 0, stillRunning: [], outcomes: [] };
   await mapWithConcurrency([...byCommand], 5, async ([commandId, waiting]) => {
     let invocations: CommandInvocation[] = [];
-    // A claim that never became a command (the Lambda died between claim and send) has no invocations.
-    if (!commandId.startsWith('claim-')) {
+    // A claim resolveClaim could not tie to a command never became one: it has no invocations.
+    if (!commandId.startsWith(CLAIM_PREFIX)) {
       try {
         invocations = await ports.ssm.listCommandInvocations(commandId);
       } catch (error) {

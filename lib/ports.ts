@@ -115,6 +115,8 @@ export interface CommandInvocation {
   statusDetails?: string;
   /** The first part of the output of the failing step, when there is one. */
   output?: string;
+  /** When SSM took the command (ms since the epoch). */
+  requestedAt?: number;
 }
 
 export interface SsmPort {
@@ -129,6 +131,11 @@ export interface SsmPort {
   /** One SendCommand per batch of at most 50 ids. NotYetManagedError names an id SSM does not know. */
   sendCommand(input: SendCommandInput): Promise<SentCommand[]>;
   listCommandInvocations(commandId: string): Promise<CommandInvocation[]>;
+  /**
+   * One document's invocations on one instance requested at or after `after` (ms since the epoch),
+   * oldest first: how a claim whose command id was never written finds the command it became.
+   */
+  listInvocationsOnInstance(instanceId: string, documentName: string, after: number): Promise<CommandInvocation[]>;
 }
 
 export type LogGroupClass = 'STANDARD' | 'INFREQUENT_ACCESS';
@@ -276,6 +283,8 @@ export interface InstanceWorkItem {
    * never arrives. The worker settles it from SSM if the record still waits on it, and nothing else.
    */
   commandId?: string;
+  /** The claim the command was sent under, in case the write of its command id was lost. */
+  claimId?: string;
 }
 
 /** Move a configuration's rollout on (its next wave, or a rollback). */

@@ -37,6 +37,32 @@ export async function updateRecord(
   }
 }
 
+/** The in-flight id a record holds from the claim until SendCommand returns: "claim-<ms>". */
+export const CLAIM_PREFIX = 'claim-';
+
+/**
+ * Replaces the claim on an instance's record with the SSM command id it became, so that the
+ * outcome event (which names only the command) finds it. Returns the stored record, or undefined
+ * when the record no longer holds that claim.
+ */
+export async function recordCommandId(
+  ports: Pick<Ports, 'state' | 'clock'>,
+  instanceId: string,
+  claimId: string,
+  commandId: string,
+  known?: { record: InstanceRecord | undefined },
+): Promise<InstanceRecord | undefined> {
+  return updateRecord(
+    ports,
+    instanceId,
+    (current) => {
+      if (!current?.inFlight || current.inFlight.commandId !== claimId) return undefined;
+      return { ...draftOf(current, instanceId, 0), inFlight: { ...current.inFlight, commandId } };
+    },
+    known,
+  );
+}
+
 /** A fresh record for an instance seen for the first time. */
 export function newRecord(instanceId: string, now: number): RecordDraft {
   return { instanceId, status: 'pending', attempts: 0, updatedAt: now };

@@ -16,6 +16,7 @@ const workItemSchema = z.union([
   z.strictObject({
     instanceId: z.string().check(z.regex(INSTANCE_ID_PATTERN)),
     commandId: z.optional(z.string().check(z.regex(COMMAND_ID_PATTERN))),
+    claimId: z.optional(z.string().check(z.regex(/^claim-[0-9]{1,16}$/))),
     ...common,
   }),
   z.strictObject({ rollout: z.string().check(z.regex(CONFIG_NAME_PATTERN)), ...common }),

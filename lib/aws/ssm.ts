@@ -138,6 +138,23 @@ export function createSsmPort(client: SSMClient, log: Log): SsmPort {
         );
         return invocations.map((invocation) => toInvocation(commandId, invocation));
       }),
+
+    listInvocationsOnInstance: (instanceId, documentName, after) =>
+      callAws({ operation: 'ListCommandInvocations', instanceId }, async () => {
+        const filters = [
+          { key: 'DocumentName' as const, value: documentName },
+          // ISO 8601 in UTC, to the second: SSM compares RequestedDateTime against it.
+          { key: 'InvokedAfter' as const, value: new Date(Math.floor(after / 1000) * 1000).toISOString().replace('.000Z', 'Z') },
+        ];
+        const invocations = await collectPages(
+          paginateListCommandInvocations({ client, pageSize: INVOCATIONS_PAGE }, { InstanceId: instanceId, Filters: filters, Details: true }),
+          (page) => page.CommandInvocations,
+        );
+        return invocations
+          .map((invocation) => toInvocation(invocation.CommandId ?? '', invocation))
+          .filter((invocation) => invocation.commandId !== '' && (invocation.requestedAt ?? after) >= after)
+          .sort((a, b) => (a.requestedAt ?? 0) - (b.requestedAt ?? 0));
+      }),
   };
 }
 
@@ -151,5 +168,6 @@ function toInvocation(commandId: string, invocation: SdkInvocation): CommandInvo
     status: (invocation.Status ?? 'Pending') as InvocationStatus,
     ...(invocation.StatusDetails && { statusDetails: invocation.StatusDetails }),
     ...(output && { output }),
+    ...(invocation.RequestedDateTime && { requestedAt: invocation.RequestedDateTime.getTime() }),
   };
 }

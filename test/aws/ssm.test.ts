@@ -191,3 +191,34 @@ describe('listCommandInvocations', () => {
     await expect(awsPorts().ssm.listCommandInvocations('cmd-1')).rejects.toMatchObject({ name: 'ThrottledError', commandId: 'cmd-1' });
   });
 });
+
+describe('listInvocationsOnInstance', () => {
+  const after = Date.UTC(2026, 10, 25, 9, 30, 15, 400);
+
+  it('asks for one instance, our document and invocations since a time, and returns them oldest first', async () => {
+    ssm.on(ListCommandInvocationsCommand).resolves({
+      CommandInvocations: [
+        { CommandId: 'cmd-new', InstanceId: 'i-1', Status: 'InProgress', RequestedDateTime: new Date(after + 60_000) },
+        { CommandId: 'cmd-old', InstanceId: 'i-1', Status: 'Success', RequestedDateTime: new Date(after + 1_000) },
+        // SSM filters to the second; one from earlier in that second is not the claim's command.
+        { CommandId: 'cmd-before', InstanceId: 'i-1', Status: 'Success', RequestedDateTime: new Date(after - 300) },
+      ],
+    });
+    const invocations = await awsPorts().ssm.listInvocationsOnInstance('i-1', 'fleetwatch-dev-agent', after);
+    expect(invocations.map((invocation) => invocation.commandId)).toEqual(['cmd-old', 'cmd-new']);
+    expect(invocations[0]).toEqual({ commandId: 'cmd-old', instanceId: 'i-1', status: 'Success', requestedAt: after + 1_000 });
+    expect(ssm).toHaveReceivedCommandWith(ListCommandInvocationsCommand, {
+      InstanceId: 'i-1',
+      Details: true,
+      Filters: [
+        { key: 'DocumentName', value: 'fleetwatch-dev-agent' },
+        { key: 'InvokedAfter', value: '2026-11-25T09:30:15Z' },
+      ],
+    });
+  });
+
+  it('maps throttling to ThrottledError naming the instance', async () => {
+    ssm.on(ListCommandInvocationsCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    await expect(awsPorts().ssm.listInvocationsOnInstance('i-1', 'doc', after)).rejects.toMatchObject({ name: 'ThrottledError', instanceId: 'i-1' });
+  });
+});

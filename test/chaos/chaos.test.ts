@@ -130,6 +130,10 @@ describe(`chaos: ${FLEET} instances onboarded through throttling, server errors,
     for (const record of account.records()) expect(record.inFlight, record.instanceId).toBeUndefined();
   });
 
+  it('configures no instance twice: a lost outcome event or command-id write is settled from SSM, not sent again', () => {
+    expect([...kinds.keys()].filter((id) => successfulCommands(account, stack, id) > 1).slice(0, 5)).toEqual([]);
+  });
+
   it('raises no unhandled error', () => {
     expect(run.unhandled).toEqual([]);
     expect(account.listenerErrors).toEqual([]);

@@ -127,6 +127,48 @@ describe('command outcome events that never arrive', () => {
   });
 });
 
+describe('the write of the command id lost after SendCommand', () => {
+  /** An instance whose command is in flight and whose outcome event will never come, with the record put back on its claim. */
+  async function claimLeftBehind(seed: number) {
+    const { account, stack } = deployedStack({ seed }, { dropCommandEvents: 1 });
+    await stack.settle();
+    const id = account.launchInstance({
+      tags: selectorTags(stack, 'default'),
+      profileName: stack.settings.managedProfileName,
+      registrationDelayMs: MINUTE,
+      commandOutcome: takes(10 * MINUTE),
+    }).instanceId;
+    await stack.settle(3 * MINUTE);
+    const { revision, ...record } = account.record(id)!;
+    expect(record.inFlight?.commandId).toMatch(/^[0-9a-f]{8}-/);
+    // As if the write had failed after its retries.
+    account.table.put(id, { ...record, inFlight: { ...record.inFlight!, commandId: `claim-${record.inFlight!.sentAt}` } }, revision);
+    return { account, stack, id };
+  }
+
+  it('is made good by the outcome check, which knows the claim', async () => {
+    const { account, stack, id } = await claimLeftBehind(19);
+    await stack.settle();
+    expectConverged(account, stack, id, 'default');
+    expect(account.record(id)?.inFlight).toBeUndefined();
+    expect(account.invocationsOn(id)).toHaveLength(1);
+  });
+
+  it('without the check, is tied back to its command by the sweep and settled, not timed out and sent again', async () => {
+    const { account, stack, id } = await claimLeftBehind(20);
+    // The outcome check was lost as well (its enqueue failed too).
+    for (const message of account.queue.sent) if ('commandId' in message.body) account.queue.delete(message.messageId);
+    await stack.settle();
+    expect(account.record(id)?.inFlight?.commandId).toMatch(/^claim-/);
+
+    await stack.reconcile({ dryRun: false });
+    await stack.settle();
+    expectConverged(account, stack, id, 'default');
+    expect(account.record(id)?.inFlight).toBeUndefined();
+    expect(account.invocationsOn(id)).toHaveLength(1);
+  });
+});
+
 describe('the state table reads of one onboarding', () => {
   it('reads records in batches, and no rollout for an outcome at a version already rolled out', async () => {
     const { account, stack } = deployedStack({ seed: 17 });
