@@ -3,7 +3,8 @@
  *
  * moto 5.2 lacks, so these are covered with aws-sdk-client-mock in test/aws/ssm.test.ts instead:
  * - DescribeInstanceInformation (describeManagedInstances): not implemented at all.
- * - ListCommandInvocations (listCommandInvocations): not implemented (only GetCommandInvocation).
+ * - ListCommandInvocations (listCommandInvocations, listInvocationsOnInstance): not implemented
+ *   (only GetCommandInvocation).
  * - SendCommand's InvalidInstanceId (NotYetManagedError): moto accepts any instance id, and does
  *   not check Parameters against the document's allowedValues/allowedPattern either.
  * moto 5.2 differs from CloudWatch Logs: it ignores logGroupClass on CreateLogGroup and never
