@@ -196,11 +196,26 @@ async function sendAgentCommands(
     groups.set(key, [...(groups.get(key) ?? []), command]);
   }
   const outcomes: ActionOutcome[] = [];
-  for (const group of groups.values()) outcomes.push(...(await sendGroup(group, ports, settings, options)));
+  const checks: SentUnderClaim[] = [];
+  for (const group of groups.values()) {
+    const result = await sendGroup(group, ports, settings, options);
+    outcomes.push(...result.outcomes);
+    checks.push(...result.sent);
+  }
+  // The outcome checks of every group at once: ten to a SendMessageBatch, not a partial batch a group.
+  await enqueueOutcomeChecks(ports, checks);
   return outcomes;
 }
 
-async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings, options: ExecuteOptions): Promise<ActionOutcome[]> {
+/** A command that went out, with the claim it was sent under. */
+type SentUnderClaim = { commandId: string; claimId: string; instanceIds: string[] };
+
+async function sendGroup(
+  group: AgentCommand[],
+  ports: Ports,
+  settings: Settings,
+  options: ExecuteOptions,
+): Promise<{ outcomes: ActionOutcome[]; sent: SentUnderClaim[] }> {
   const now = ports.clock.now();
   const claimId = `${CLAIM_PREFIX}${now}`;
   const claims = await settleWithConcurrency(group, PHASE_CONCURRENCY, (command) => claim(command, claimId, ports, settings, knownRecord(options, command.instanceId)));
@@ -215,7 +230,7 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
       stored.set(command.instanceId, result.value.stored);
     } else outcomes.push({ action: command, status: 'skipped', detail: result.value.verdict === 'in-flight' ? 'a command is already in flight' : RECORD_CHANGED });
   });
-  if (claimed.length === 0) return outcomes;
+  if (claimed.length === 0) return { outcomes, sent: [] };
 
   const first = claimed[0]!;
   const send = (ids: string[]) =>
@@ -275,8 +290,7 @@ async function sendGroup(group: AgentCommand[], ports: Ports, settings: Settings
     }
   }
   for (const command of unmanaged) await enqueue(ports, [command.instanceId], 'not registered with SSM', options.attempts?.[command.instanceId] ?? 0);
-  await enqueueOutcomeChecks(ports, sent.map((batch) => ({ ...batch, claimId })));
-  return outcomes;
+  return { outcomes, sent: sent.map((batch) => ({ ...batch, claimId })) };
 }
 
 const RECORD_CHANGED = 'the record changed since the plan was made; the next look decides';
