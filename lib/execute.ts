@@ -276,8 +276,8 @@ async function sendGroup(
       // The command went out whatever happens to this write: a failure is logged, not raised, and
       // the outcome check (which knows the claim) records the command id when it comes.
       try {
-        const claimed = stored.get(command.instanceId);
-        await recordCommandId(ports, command.instanceId, claimId, commandId, claimed && { record: claimed });
+        const claimedRecord = stored.get(command.instanceId);
+        await recordCommandId(ports, command.instanceId, claimId, commandId, claimedRecord && { record: claimedRecord });
       } catch (error) {
         ports.log.warn('could not record the command id; its outcome check will', { instanceId: command.instanceId, commandId, error: errorMessage(error) });
       }
@@ -348,7 +348,6 @@ async function claim(
   const decided = verdict as 'won' | 'in-flight' | 'changed';
   return decided === 'won' ? { verdict: decided, ...(stored && { stored }) } : { verdict: decided };
 }
-
 
 async function release(instanceId: string, claimId: string, ports: Ports, why: string, claimed: InstanceRecord | undefined): Promise<void> {
   await updateRecord(

@@ -177,20 +177,19 @@ function describeFailure(outcome: CommandOutcome): string {
   return `command ${outcome.commandId} ${outcome.status}${details}${output}`;
 }
 
-/**
- * The sweep's safety net for outcome events that never arrived: asks SSM about every command in
- * flight (one ListCommandInvocations per command, which covers its up to 50 instances), records
- * what has finished, and fails a command whose lease ran out with no outcome.
- */
 export interface SettledInFlight {
-  settled: number;
-  expired: number;
   /** Instances whose command has not finished (or SSM could not be asked) and whose lease holds. */
   stillRunning: string[];
-  /** What each settled instance's command was, and whether it succeeded (for the rollout's count). */
+  /** Each command settled (finished, or failed when its lease ran out), and whether it succeeded. */
   outcomes: { instanceId: string; command: InFlightCommand; succeeded: boolean }[];
 }
 
+/**
+ * The safety net for outcome events that never arrived (the sweep's, and the outcome check's):
+ * asks SSM about every command in flight (one ListCommandInvocations per command, which covers its
+ * up to 50 instances), records what has finished, and fails a command whose lease ran out with no
+ * outcome.
+ */
 export async function settleInFlight(ports: Ports, settings: Settings, records: InstanceRecord[]): Promise<SettledInFlight> {
   const now = ports.clock.now();
   const byCommand = new Map<string, InstanceRecord[]>();
@@ -199,7 +198,7 @@ export async function settleInFlight(ports: Ports, settings: Settings, records: 
     if (!commandId) continue;
     byCommand.set(commandId, [...(byCommand.get(commandId) ?? []), record]);
   }
-  const result: SettledInFlight = { settled: 0, expired: 0, stillRunning: [], outcomes: [] };
+  const result: SettledInFlight = { stillRunning: [], outcomes: [] };
   await mapWithConcurrency([...byCommand], 5, async ([commandId, waiting]) => {
     let invocations: CommandInvocation[] = [];
     // A claim resolveClaim could not tie to a command never became one: it has no invocations.
@@ -218,7 +217,6 @@ export async function settleInFlight(ports: Ports, settings: Settings, records: 
       if (invocation && TERMINAL_INVOCATION_STATUSES.has(invocation.status)) {
         const { effect, settled } = await recordCommandOutcome(ports, settings, invocation);
         if (effect === 'ignored' || !settled) continue;
-        result.settled++;
         result.outcomes.push({ instanceId: record.instanceId, command: settled, succeeded: invocation.status === 'Success' });
       } else if (record.inFlight!.leaseExpiresAt <= now) {
         const { effect, settled } = await recordCommandOutcome(ports, settings, {
@@ -228,7 +226,6 @@ export async function settleInFlight(ports: Ports, settings: Settings, records: 
           statusDetails: 'no outcome before the lease expired',
         });
         if (effect === 'ignored' || !settled) continue;
-        result.expired++;
         result.outcomes.push({ instanceId: record.instanceId, command: settled, succeeded: false });
       } else {
         result.stillRunning.push(record.instanceId);

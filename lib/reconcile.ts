@@ -88,8 +88,7 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
   if (!request.dryRun) {
     const inFlight = observed.flatMap((o) => (o.record?.inFlight ? [o.record] : []));
     if (inFlight.length) {
-      const { settled, expired } = await settleInFlight(ports, settings, inFlight);
-      settledCommands = settled + expired;
+      settledCommands = (await settleInFlight(ports, settings, inFlight)).outcomes.length;
       if (settledCommands > 0) {
         const fresh = await ports.state.getMany(inFlight.map((record) => record.instanceId));
         const byId = new Map(fresh.map((record) => [record.instanceId, record]));

@@ -3,10 +3,14 @@ import { CONFIG_NAME_PATTERN } from './config.js';
 import { InvalidInputError } from './errors.js';
 import type { WorkItem } from './ports.js';
 import { INSTANCE_ID_PATTERN } from './reconcile-request.js';
+import { CLAIM_PREFIX } from './records.js';
 import * as z from './schema.js';
 
 /** SSM command ids are UUIDs. */
 const COMMAND_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** "claim-<ms>", as lib/execute.ts takes them. */
+const CLAIM_ID_PATTERN = new RegExp(`^${CLAIM_PREFIX}[0-9]{1,16}$`);
 
 /** A fan-out batch: 500 ids of 19 characters stay far inside SQS's 256 KB message. */
 export const MAX_BATCH_IDS = 500;
@@ -16,7 +20,7 @@ const workItemSchema = z.union([
   z.strictObject({
     instanceId: z.string().check(z.regex(INSTANCE_ID_PATTERN)),
     commandId: z.optional(z.string().check(z.regex(COMMAND_ID_PATTERN))),
-    claimId: z.optional(z.string().check(z.regex(/^claim-[0-9]{1,16}$/))),
+    claimId: z.optional(z.string().check(z.regex(CLAIM_ID_PATTERN))),
     ...common,
   }),
   z.strictObject({ rollout: z.string().check(z.regex(CONFIG_NAME_PATTERN)), ...common }),

@@ -55,19 +55,6 @@ export function ssmPort(account: SimulatedAccount, layer: CallLayer): SsmPort {
       paginate(layer, 'ListCommandInvocations', LIMITS.commandInvocationsPage, () => commands.invocations(commandId), (invocation) => invocation),
 
     listInvocationsOnInstance: (instanceId, documentName, after) =>
-      paginate(
-        layer,
-        'ListCommandInvocations',
-        LIMITS.commandInvocationsPage,
-        () => commands.invocationsOn(instanceId).filter((invocation) => invocation.command.documentName === documentName && invocation.command.requestedAt >= after),
-        (invocation) => ({
-          commandId: invocation.command.commandId,
-          instanceId,
-          status: invocation.status,
-          statusDetails: invocation.statusDetails,
-          requestedAt: invocation.command.requestedAt,
-          ...(invocation.output !== undefined && { output: invocation.output }),
-        }),
-      ),
+      paginate(layer, 'ListCommandInvocations', LIMITS.commandInvocationsPage, () => commands.invocationsSince(instanceId, documentName, after), (invocation) => invocation),
   };
 }

@@ -85,6 +85,18 @@ export interface SimCommand {
   ended: number;
 }
 
+/** An invocation as ListCommandInvocations returns it. */
+function invocationView(invocation: SimInvocation): CommandInvocation {
+  return {
+    commandId: invocation.command.commandId,
+    instanceId: invocation.instanceId,
+    status: invocation.status,
+    statusDetails: invocation.statusDetails,
+    requestedAt: invocation.command.requestedAt,
+    ...(invocation.output !== undefined && { output: invocation.output }),
+  };
+}
+
 const TERMINAL = new Set<InvocationStatus>(['Success', 'Failed', 'TimedOut', 'Cancelled']);
 
 /** "50" → 50; "10%" → that share of the targets, rounded up, at least 1 (MaxConcurrency). */
@@ -161,13 +173,14 @@ export class CommandWorld {
   invocations(commandId: string): CommandInvocation[] {
     const command = this.commands.get(commandId);
     if (!command) throw new NotFoundError(`InvalidCommandId: ${commandId}`, { commandId });
-    return command.invocations.map((invocation) => ({
-      commandId,
-      instanceId: invocation.instanceId,
-      status: invocation.status,
-      statusDetails: invocation.statusDetails,
-      ...(invocation.output !== undefined && { output: invocation.output }),
-    }));
+    return command.invocations.map(invocationView);
+  }
+
+  /** One document's invocations on an instance requested at or after `after`, oldest first (ListCommandInvocations by InstanceId). */
+  invocationsSince(instanceId: string, documentName: string, after: number): CommandInvocation[] {
+    return this.invocationsOn(instanceId)
+      .filter((invocation) => invocation.command.documentName === documentName && invocation.command.requestedAt >= after)
+      .map(invocationView);
   }
 
   /** The instance is gone: whatever it was running or about to run ends Failed / Terminated. */
@@ -177,7 +190,7 @@ export class CommandWorld {
     }
   }
 
-  /** Invocations of an instance, oldest first (for scenario assertions). */
+  /** Invocations of an instance, oldest first. */
   invocationsOn(instanceId: string): SimInvocation[] {
     return [...(this.byInstance.get(instanceId) ?? [])];
   }
