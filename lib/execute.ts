@@ -5,7 +5,7 @@
  * One action failing never stops the others; each outcome is reported.
  */
 import { serviceTags, type Settings } from './config.js';
-import { settleWithConcurrency } from './concurrency.js';
+import { mapWithConcurrency, settleWithConcurrency } from './concurrency.js';
 import {
   AlreadyExistsError,
   IamNotPropagatedError,
@@ -270,25 +270,27 @@ async function sendGroup(
 
   const commandIdOf = new Map<string, string>();
   for (const batch of sent) for (const id of batch.instanceIds) commandIdOf.set(id, batch.commandId);
-  for (const command of claimed) {
+  // The writes after SendCommand go as many at once as the claims before it: a wave of hundreds
+  // would otherwise wait on hundreds of PutItems one after another.
+  const written = await mapWithConcurrency(claimed, PHASE_CONCURRENCY, async (command): Promise<ActionOutcome> => {
     const commandId = commandIdOf.get(command.instanceId);
-    if (commandId) {
-      // The command went out whatever happens to this write: a failure is logged, not raised, and
-      // the outcome check (which knows the claim) records the command id when it comes.
-      try {
-        const claimedRecord = stored.get(command.instanceId);
-        await recordCommandId(ports, command.instanceId, claimId, commandId, claimedRecord && { record: claimedRecord });
-      } catch (error) {
-        ports.log.warn('could not record the command id; its outcome check will', { instanceId: command.instanceId, commandId, error: errorMessage(error) });
-      }
-      ports.metrics.count('CommandsSent');
-      outcomes.push({ action: command, status: 'done', detail: commandId });
-    } else {
+    const claimedRecord = stored.get(command.instanceId);
+    if (!commandId) {
       const why = failed.get(command.instanceId) ?? `${command.instanceId} is not registered with SSM`;
-      await release(command.instanceId, claimId, ports, why, stored.get(command.instanceId));
-      outcomes.push({ action: command, status: 'failed', detail: why });
+      await release(command.instanceId, claimId, ports, why, claimedRecord);
+      return { action: command, status: 'failed', detail: why };
     }
-  }
+    // The command went out whatever happens to this write: a failure is logged, not raised, and
+    // the outcome check (which knows the claim) records the command id when it comes.
+    try {
+      await recordCommandId(ports, command.instanceId, claimId, commandId, claimedRecord && { record: claimedRecord });
+    } catch (error) {
+      ports.log.warn('could not record the command id; its outcome check will', { instanceId: command.instanceId, commandId, error: errorMessage(error) });
+    }
+    ports.metrics.count('CommandsSent');
+    return { action: command, status: 'done', detail: commandId };
+  });
+  outcomes.push(...written);
   for (const command of unmanaged) await enqueue(ports, [command.instanceId], 'not registered with SSM', options.attempts?.[command.instanceId] ?? 0);
   return { outcomes, sent: sent.map((batch) => ({ ...batch, claimId })) };
 }
