@@ -12,8 +12,8 @@ import {
   parseEvent,
   tagChangeSchema,
 } from './event-schemas.js';
-import { enqueueOutcomeChecks, recordCommandOutcome, settleInFlight, OUTCOME_CHECK_DELAY_SECONDS, type OutcomeEffect } from './outcomes.js';
-import { advanceRollout, afterCommandOutcome } from './rollout.js';
+import { enqueueOutcomeChecks, recordCommandOutcome, OUTCOME_CHECK_DELAY_SECONDS, type OutcomeEffect } from './outcomes.js';
+import { advanceRollout, afterCommandOutcome, settleInFlightAndCount } from './rollout.js';
 import type { InstanceWorkItem, Ports, WorkItem } from './ports.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
 import { recordCommandId } from './records.js';
@@ -171,10 +171,9 @@ async function checkOutcomes(ports: Ports, settings: Settings, items: OutcomeChe
   }
   const waiting = items.filter((item) => records.get(item.instanceId)?.inFlight?.commandId === item.commandId);
   if (waiting.length === 0) return [];
-  const { outcomes, stillRunning } = await settleInFlight(ports, settings, waiting.map((item) => records.get(item.instanceId)!));
+  const { outcomes, stillRunning } = await settleInFlightAndCount(ports, settings, waiting.map((item) => records.get(item.instanceId)!));
   for (const outcome of outcomes) {
     ports.log.warn('command outcome settled by its check: its event never came', { instanceId: outcome.instanceId, commandId: outcome.command.commandId });
-    await afterCommandOutcome(ports, settings, outcome.instanceId, outcome.command, outcome.succeeded);
   }
   const running = new Set(stillRunning);
   const again = waiting.filter((item) => running.has(item.instanceId) && item.attempt + 1 < MAX_OUTCOME_CHECKS);

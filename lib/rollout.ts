@@ -19,7 +19,8 @@ import { execute } from './execute.js';
 import { observeConfigSet, observeInstances, observeLogGroups, literalPrefix, type ObservedInstance } from './observe.js';
 import type { EventEffect } from './onboarding.js';
 import { plan, type Action, type AgentCommand } from './plan.js';
-import type { InFlightCommand, Ports, RolloutRecord } from './ports.js';
+import { settleInFlight, type SettledInFlight } from './outcomes.js';
+import type { InFlightCommand, InstanceRecord, Ports, RolloutRecord } from './ports.js';
 import { allowedErrorsFor, concurrencyFor } from './rate.js';
 import { ConflictError } from './errors.js';
 import { SERVICE_EVENTS } from './service-events.js';
@@ -337,6 +338,17 @@ export async function afterCommandOutcome(
     // The outcome itself is recorded; the sweep moves the rollout on if this step failed.
     ports.log.warn('could not move the rollout on after an outcome', { instanceId, configName, error: errorMessage(error) });
   }
+}
+
+/**
+ * Settles from SSM the commands these records have in flight (settleInFlight), and counts each
+ * settled outcome in its rollout as its outcome event would have: a rollout whose last outcome
+ * events were lost would otherwise wait for a work item that never comes.
+ */
+export async function settleInFlightAndCount(ports: Ports, settings: Settings, records: InstanceRecord[]): Promise<SettledInFlight> {
+  const settled = await settleInFlight(ports, settings, records);
+  for (const outcome of settled.outcomes) await afterCommandOutcome(ports, settings, outcome.instanceId, outcome.command, outcome.succeeded);
+  return settled;
 }
 
 /** Adds one outcome to an in-progress rollout's counters; returns the rollout as it now stands. */

@@ -173,3 +173,22 @@ function peakOverlap(intervals: [number, number][]): number {
   for (const [, delta] of points) peak = Math.max(peak, (current += delta!));
   return peak;
 }
+
+describe('a rollout whose outcome events are lost', () => {
+  it('is moved on by the sweep that settles them from SSM, before their outcome checks come', async () => {
+    const { account, stack } = deployedStack({ seed: 33 }, { dropCommandEvents: 1, settings: { maxConcurrency: '10%', maxErrors: '5%' } });
+    await stack.settle();
+    for (let i = 0; i < 100; i++) {
+      account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE });
+    }
+    await stack.settle(); // onboarded: every outcome settled by its check
+    account.putParameter(parameterName(stack.settings, 'web'), webV2());
+    // The first wave's commands finish in under a minute; their checks are 15 minutes away.
+    await stack.settle(5 * MINUTE);
+    expect(account.rollout('web')).toMatchObject({ version: 2, status: 'in-progress', sent: 10 });
+
+    await stack.reconcile({ dryRun: false });
+    await stack.settle(5 * MINUTE);
+    expect(account.rollout('web')?.sent).toBeGreaterThan(10);
+  });
+});
