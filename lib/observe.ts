@@ -207,6 +207,26 @@ export async function observeLogGroups(
   return found;
 }
 
+/**
+ * The existing log groups that the configurations of the selected, running instances name: each
+ * resolved name, with the templates that hold a placeholder, whose literal prefixes let one
+ * describe cover every per-instance name.
+ */
+export async function observeSelectedLogGroups(
+  ports: Pick<Ports, 'logs' | 'clock' | 'knownLogGroups'>,
+  planned: readonly { instance: Instance; selection: Selection }[],
+  options: { trustKnown?: boolean } = {},
+): Promise<Map<string, LogGroup>> {
+  const names = new Set<string>();
+  const templates = new Set<string>();
+  for (const { instance, selection } of planned) {
+    if (selection.kind !== 'selected' || instance.state !== 'running') continue;
+    for (const group of selection.logGroups) names.add(group.name);
+    for (const spec of selection.configuration.config.logGroups) if (literalPrefix(spec.name) !== spec.name) templates.add(spec.name);
+  }
+  return observeLogGroups(ports, names, templates, options);
+}
+
 /** The part of a log group template before its first placeholder. */
 export function literalPrefix(template: string): string {
   const brace = template.indexOf('{');

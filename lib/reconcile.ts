@@ -7,7 +7,7 @@ import type { Settings } from './config.js';
 import { InvalidInputError } from './errors.js';
 import { selectionOf } from './desired.js';
 import { execute, type ActionOutcome } from './execute.js';
-import { literalPrefix, observeConfigSet, observeInstances, observeLogGroups, observeSilence, type InstanceScope } from './observe.js';
+import { observeConfigSet, observeInstances, observeSelectedLogGroups, observeSilence, type InstanceScope } from './observe.js';
 import { settleInFlightAndCount } from './rollout.js';
 import { instanceOf, plan, type Action, type PlanOrigin, type PlannedInstance, type RequestedAction } from './plan.js';
 import type { Ports } from './ports.js';
@@ -98,15 +98,8 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
   }
 
   const planned: PlannedInstance[] = observed.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
-  const names = new Set<string>();
-  const templates = new Set<string>();
-  for (const { instance, selection } of planned) {
-    if (selection.kind !== 'selected' || instance.state !== 'running') continue;
-    for (const group of selection.logGroups) names.add(group.name);
-    for (const spec of selection.configuration.config.logGroups) templates.add(spec.name);
-  }
   // The worker may trust what its warm environment saw a few minutes ago; a sweep looks afresh.
-  const logGroups = await observeLogGroups(ports, names, [...templates].filter((t) => literalPrefix(t) !== t), { trustKnown: request.origin === 'worker' });
+  const logGroups = await observeSelectedLogGroups(ports, planned, { trustKnown: request.origin === 'worker' });
 
   // Whether agents really send is a sweep's question: the worker acts on events about one instance.
   const silence = request.knownSilence

@@ -16,7 +16,7 @@ import { selectionOf } from './desired.js';
 import { errorMessage } from './errors.js';
 import { parameterChangeSchema, parseEvent } from './event-schemas.js';
 import { execute } from './execute.js';
-import { observeConfigSet, observeInstances, observeLogGroups, literalPrefix, type ObservedInstance } from './observe.js';
+import { observeConfigSet, observeInstances, observeSelectedLogGroups, type ObservedInstance } from './observe.js';
 import type { EventEffect } from './onboarding.js';
 import { plan, type Action, type AgentCommand } from './plan.js';
 import { settleInFlight, type SettledInFlight } from './outcomes.js';
@@ -229,14 +229,7 @@ async function ensureLogGroups(
   running: ObservedInstance[],
 ): Promise<void> {
   const planned = running.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
-  const names = new Set<string>();
-  const templates = new Set<string>();
-  for (const { selection } of planned) {
-    if (selection.kind !== 'selected') continue;
-    selection.logGroups.forEach((group) => names.add(group.name));
-    selection.configuration.config.logGroups.forEach((spec) => templates.add(spec.name));
-  }
-  const logGroups = await observeLogGroups(ports, names, [...templates].filter((t) => literalPrefix(t) !== t));
+  const logGroups = await observeSelectedLogGroups(ports, planned);
   const actions = plan({ settings, now: ports.clock.now(), requested: 'ensure', origin: 'sweep', instances: planned, logGroups }).filter(
     (action): action is Extract<Action, { kind: 'create-log-group' | 'set-retention' }> =>
       action.kind === 'create-log-group' || action.kind === 'set-retention',
