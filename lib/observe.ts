@@ -108,13 +108,15 @@ export async function observeInstances(
   settings: Settings,
   scope: InstanceScope = {},
 ): Promise<ObservedInstance[]> {
-  let instances = scope.instanceIds
+  const described = scope.instanceIds
     ? await ports.ec2.describeInstances(scope.instanceIds)
     : await ports.ec2.describeInstancesByTagKey(settings.selectorTagKey);
-  if (scope.configName) {
-    instances = instances.filter((instance) => instance.tags[settings.selectorTagKey] === scope.configName);
-  }
-  if (scope.instanceIds) instances = [...instances, ...goneInstances(scope.instanceIds, instances)];
+  // Gone instances are worked out among the asked ids against what EC2 returned for them, before
+  // any configuration filter: an instance that is running but selects another configuration is
+  // out of scope, not gone (taking it for gone closed the record of a running instance).
+  const gone = scope.instanceIds ? goneInstances(scope.instanceIds, described) : [];
+  const selects = (instance: Instance) => scope.configName === undefined || instance.tags[settings.selectorTagKey] === scope.configName;
+  const instances = [...described.filter(selects), ...gone];
   if (instances.length === 0) return [];
   const ids = instances.map((instance) => instance.instanceId);
   const running = instances.filter((instance) => instance.state === 'running').map((instance) => instance.instanceId);
@@ -132,8 +134,12 @@ export async function observeInstances(
   const profiles = await observeProfiles(ports, associations);
   const managedById = new Map(managed.map((info) => [info.instanceId, info]));
   const recordById = new Map(records.map((record) => [record.instanceId, record]));
+  // A gone instance has no tags left: it is in a configuration's scope when its record says so.
+  const goneIds = new Set(gone.map((instance) => instance.instanceId));
+  const inScope = (instance: Instance) =>
+    !goneIds.has(instance.instanceId) || scope.configName === undefined || recordById.get(instance.instanceId)?.configName === scope.configName;
 
-  return instances.map((instance) => {
+  return instances.filter(inScope).map((instance) => {
     const association = associationById.get(instance.instanceId);
     const profile = association ? profiles.get(profileNameOf(association.profileArn)) : undefined;
     return {

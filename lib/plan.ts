@@ -16,9 +16,10 @@ export const REPORTING_GRACE_MS = 15 * 60_000;
 /**
  * Who is planning. A `sweep` (reconcile of many instances) leaves an instance that is already
  * waiting for SSM registration to the work item that waits for it; the `worker` holding that item
- * plans the next wait itself.
+ * plans the next wait itself. A `rollout` plans its configuration's instances to choose its next
+ * wave: it is the one caller that does not hold a version back for the rollout in progress.
  */
-export type PlanOrigin = 'sweep' | 'worker';
+export type PlanOrigin = 'sweep' | 'worker' | 'rollout';
 
 /** A short, stable reason (what counts group by) and the specifics for this instance or group. */
 interface Why {
@@ -236,7 +237,7 @@ function planAgent(
         detail: `${why} ${Math.round((input.now - waitingSince) / 60_000)} min after it was first seen (window ${input.settings.registrationWindowMinutes} min)`,
       };
     }
-    if (input.origin === 'sweep' && waitingSince !== undefined) return undefined;
+    if (input.origin !== 'worker' && waitingSince !== undefined) return undefined;
     return { kind: 'wait-for-registration', instanceId: id, reason: 'not reachable by SSM yet', detail: why };
   }
 
@@ -285,7 +286,7 @@ function planAgent(
   if (record?.appliedVersion === undefined || input.requested === 'install') {
     return { kind: 'install-and-configure', ...command, reason: 'not configured', detail: `install agent, configure ${configName} v${version}` };
   }
-  if (selection.configuration.rolloutInProgress && record.appliedConfig === configName && input.requested === 'ensure') {
+  if (selection.configuration.rolloutInProgress && record.appliedConfig === configName && input.requested === 'ensure' && input.origin !== 'rollout') {
     // The rollout sends this version in waves under maxConcurrency/maxErrors; going ahead of it
     // here would bypass that rate control.
     return undefined;

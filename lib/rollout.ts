@@ -18,9 +18,9 @@ import { parameterChangeSchema, parseEvent } from './event-schemas.js';
 import { execute } from './execute.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups, type ObservedInstance } from './observe.js';
 import type { EventEffect } from './onboarding.js';
-import { plan, type Action, type AgentCommand } from './plan.js';
+import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance } from './plan.js';
 import { settleInFlight, type SettledInFlight } from './outcomes.js';
-import type { InFlightCommand, InstanceRecord, Ports, RolloutRecord } from './ports.js';
+import type { InFlightCommand, InstanceRecord, LogGroup, Ports, RolloutRecord } from './ports.js';
 import { allowedErrorsFor, concurrencyFor } from './rate.js';
 import { ConflictError } from './errors.js';
 import { SERVICE_EVENTS } from './service-events.js';
@@ -118,21 +118,31 @@ interface Census {
   atTarget: ObservedInstance[];
   failed: ObservedInstance[];
   inFlight: ObservedInstance[];
-  pending: ObservedInstance[];
+  /** The planner's commands for the version, one per instance it would send it to now. */
+  pending: AgentCommand[];
   /** Running but not reachable by SSM: the worker onboards them when they register. */
   unreachable: ObservedInstance[];
 }
 
-function census(observed: ObservedInstance[], rollout: RolloutRecord, now: number): Census {
+/**
+ * Where each running instance of the configuration stands. Which instances get the version is
+ * the planner's decision, as for every other caller: an instance it leaves alone (drift in report
+ * mode, an invalid selection, waiting for SSM) is not in a wave and does not hold the rollout open.
+ */
+function census(planned: PlannedInstance[], actions: Action[], rollout: RolloutRecord, now: number): Census {
+  const commandFor = new Map(
+    actions.filter(isAgentCommand).filter((command) => command.configName === rollout.configName && command.version === rollout.version).map((command) => [command.instanceId, command]),
+  );
   const result: Census = { atTarget: [], failed: [], inFlight: [], pending: [], unreachable: [] };
-  for (const o of observed) {
+  for (const o of planned) {
     if (o.instance.state !== 'running') continue;
     const record = o.record;
+    const command = commandFor.get(o.instance.instanceId);
     if (record?.appliedConfig === rollout.configName && record.appliedVersion === rollout.version) result.atTarget.push(o);
     else if (record?.inFlight && record.inFlight.leaseExpiresAt > now) result.inFlight.push(o);
     else if (record?.configName === rollout.configName && record.targetVersion === rollout.version && record.attempts > 0) result.failed.push(o);
+    else if (command) result.pending.push({ ...command, reason: 'rollout', detail: `roll out ${rollout.configName} v${rollout.version}` });
     else if (!o.managed || o.managed.pingStatus !== 'Online') result.unreachable.push(o);
-    else result.pending.push(o);
   }
   return result;
 }
@@ -160,10 +170,12 @@ export async function advanceRollout(ports: Ports, settings: Settings, configNam
   const now = ports.clock.now();
   const running = observed.filter((o) => o.instance.state === 'running');
   const total = Math.max(rollout.total, running.length);
-  const counts = census(observed, rollout, now);
-
+  const planned: PlannedInstance[] = observed.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
   // The first step creates every log group the version names, before any instance is configured.
-  if (rollout.sent === 0) await ensureLogGroups(ports, settings, configs, running);
+  const logGroups = rollout.sent === 0 ? await observeSelectedLogGroups(ports, planned) : new Map<string, LogGroup>();
+  const actions = plan({ settings, now, requested: 'ensure', origin: 'rollout', instances: planned, logGroups });
+  if (rollout.sent === 0) await ensureLogGroups(ports, settings, actions);
+  const counts = census(planned, actions, rollout, now);
 
   const allowedErrors = allowedErrorsFor(settings.maxErrors, total);
   if (counts.failed.length > allowedErrors) return rollBack(ports, settings, rollout, counts, total, allowedErrors);
@@ -173,17 +185,7 @@ export async function advanceRollout(ports: Ports, settings: Settings, configNam
   // Refill when half the window has drained: fewer, fuller SendCommand calls than one per outcome.
   if (counts.pending.length > 0 && counts.inFlight.length <= Math.floor(concurrency / 2)) {
     const wave = counts.pending.slice(0, concurrency - counts.inFlight.length);
-    const commands: AgentCommand[] = wave.map((o) => ({
-      kind: o.record?.appliedVersion === undefined ? 'install-and-configure' : 'configure',
-      instanceId: o.instance.instanceId,
-      configName,
-      parameterName: configuration.parameterName,
-      version: rollout.version,
-      reason: 'rollout',
-      detail: `roll out ${configName} v${rollout.version}`,
-      plannedFrom: { revision: o.record?.revision },
-    }));
-    const outcomes = await execute(commands, ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
+    const outcomes = await execute(wave, ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
     sent = outcomes.filter((outcome) => outcome.status === 'done').length;
   }
 
@@ -222,19 +224,9 @@ async function putRolloutQuietly(ports: Ports, record: Omit<RolloutRecord, 'revi
   }
 }
 
-async function ensureLogGroups(
-  ports: Ports,
-  settings: Settings,
-  configs: Awaited<ReturnType<typeof observeConfigSet>>,
-  running: ObservedInstance[],
-): Promise<void> {
-  const planned = running.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
-  const logGroups = await observeSelectedLogGroups(ports, planned);
-  const actions = plan({ settings, now: ports.clock.now(), requested: 'ensure', origin: 'sweep', instances: planned, logGroups }).filter(
-    (action): action is Extract<Action, { kind: 'create-log-group' | 'set-retention' }> =>
-      action.kind === 'create-log-group' || action.kind === 'set-retention',
-  );
-  const outcomes = await execute(actions, ports, settings);
+async function ensureLogGroups(ports: Ports, settings: Settings, actions: Action[]): Promise<void> {
+  const groups = actions.filter((action) => action.kind === 'create-log-group' || action.kind === 'set-retention');
+  const outcomes = await execute(groups, ports, settings);
   const failed = outcomes.filter((outcome) => outcome.status === 'failed');
   if (failed.length) ports.log.warn('some log groups could not be created before the rollout', { failed: failed.map((f) => f.detail).slice(0, 20) });
 }
