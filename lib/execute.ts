@@ -14,12 +14,13 @@ import {
   errorMessage,
 } from './errors.js';
 import { type Action, type AgentCommand, isAgentCommand } from './plan.js';
-import type { InstanceRecord, Ports, WorkItem } from './ports.js';
-import { CLAIM_PREFIX, draftOf, recordCommandId, updateRecord, type RecordDraft } from './records.js';
+import type { InstanceRecord, InstanceWorkItem, Ports, WorkItem } from './ports.js';
+import * as lifecycle from './model/lifecycle.js';
+import { IAM_PROPAGATION_RETRY_DELAYS_MS, MINUTE_MS, OUTCOME_CHECK_DELAY_SECONDS, registrationDelaySeconds } from './model/timing.js';
+import { transition } from './records.js';
 import { SERVICE_EVENTS } from './service-events.js';
 import { documentParameters } from './agent-document.js';
 import { chunk } from './chunk.js';
-import { enqueueOutcomeChecks } from './outcomes.js';
 
 export type OutcomeStatus = 'done' | 'skipped' | 'failed';
 
@@ -44,8 +45,6 @@ export interface ExecuteOptions {
 const SEND_COMMAND_MAX_IDS = 50;
 /** Calls started at once per phase. The ports' own retry and rate limits do the pacing. */
 const PHASE_CONCURRENCY = 10;
-/** EC2 answers "Invalid IAM Instance Profile name" for some seconds after a profile is created. */
-const IAM_PROPAGATION_RETRIES = [2_000, 5_000, 10_000];
 
 export async function execute(
   actions: Action[],
@@ -127,7 +126,7 @@ async function applyProfileAction(action: Action, ports: Ports): Promise<Omit<Ac
 }
 
 async function withIamPropagationRetry<T>(ports: Pick<Ports, 'clock'>, call: () => Promise<T>): Promise<T> {
-  for (const delay of IAM_PROPAGATION_RETRIES) {
+  for (const delay of IAM_PROPAGATION_RETRY_DELAYS_MS) {
     try {
       return await call();
     } catch (error) {
@@ -217,7 +216,7 @@ async function sendGroup(
   options: ExecuteOptions,
 ): Promise<{ outcomes: ActionOutcome[]; sent: SentUnderClaim[] }> {
   const now = ports.clock.now();
-  const claimId = `${CLAIM_PREFIX}${now}`;
+  const claimId = lifecycle.claimIdAt(now);
   const claims = await settleWithConcurrency(group, PHASE_CONCURRENCY, (command) => claim(command, claimId, ports, settings, knownRecord(options, command.instanceId)));
   const outcomes: ActionOutcome[] = [];
   const claimed: AgentCommand[] = [];
@@ -225,10 +224,10 @@ async function sendGroup(
   claims.forEach((result, index) => {
     const command = group[index]!;
     if (result.status === 'rejected') outcomes.push({ action: command, status: 'failed', detail: errorMessage(result.reason) });
-    else if (result.value.verdict === 'won') {
+    else if ('stored' in result.value) {
       claimed.push(command);
       stored.set(command.instanceId, result.value.stored);
-    } else outcomes.push({ action: command, status: 'skipped', detail: result.value.verdict === 'in-flight' ? 'a command is already in flight' : RECORD_CHANGED });
+    } else outcomes.push({ action: command, status: 'skipped', detail: result.value.unchanged });
   });
   if (claimed.length === 0) return { outcomes, sent: [] };
 
@@ -283,7 +282,7 @@ async function sendGroup(
     // The command went out whatever happens to this write: a failure is logged, not raised, and
     // the outcome check (which knows the claim) records the command id when it comes.
     try {
-      await recordCommandId(ports, command.instanceId, claimId, commandId, claimedRecord && { record: claimedRecord });
+      await transition(ports, command.instanceId, (current) => lifecycle.bindCommandId(current, { claimId, commandId }, ports.clock.now()), claimedRecord && { record: claimedRecord });
     } catch (error) {
       ports.log.warn('could not record the command id; its outcome check will', { instanceId: command.instanceId, commandId, error: errorMessage(error) });
     }
@@ -295,82 +294,37 @@ async function sendGroup(
   return { outcomes, sent: sent.map((batch) => ({ ...batch, claimId })) };
 }
 
-const RECORD_CHANGED = 'the record changed since the plan was made; the next look decides';
-
-/** Whether the instance's record moved on since the action was planned. */
-function changedSincePlan(action: Action, current: InstanceRecord | undefined): boolean {
-  return action.plannedFrom !== undefined && current?.revision !== action.plannedFrom.revision;
-}
-
 /** The record the plan was made from, when the caller passed it. */
 function knownRecord(options: ExecuteOptions, instanceId: string): { record: InstanceRecord | undefined } | undefined {
   return options.records?.has(instanceId) ? { record: options.records.get(instanceId) } : undefined;
 }
 
-/** Marks a command in flight for the instance unless another one is, or the record moved on since the plan. */
-async function claim(
-  command: AgentCommand,
-  claimId: string,
-  ports: Ports,
-  settings: Settings,
-  known: { record: InstanceRecord | undefined } | undefined,
-): Promise<{ verdict: 'won' | 'in-flight' | 'changed'; stored?: InstanceRecord }> {
-  const now = ports.clock.now();
-  let verdict: 'won' | 'in-flight' | 'changed' = 'changed';
-  const stored = await updateRecord(ports, command.instanceId, (current) => {
-    if (current?.inFlight && current.inFlight.leaseExpiresAt > now) {
-      verdict = 'in-flight';
-      return undefined;
-    }
-    if (changedSincePlan(command, current)) {
-      verdict = 'changed';
-      return undefined;
-    }
-    const draft = draftOf(current, command.instanceId, now);
-    const sameTarget = draft.configName === command.configName && draft.targetVersion === command.version;
-    verdict = 'won';
-    return {
-      ...draft,
-      status: 'in-flight',
-      ...(command.kind !== 'stop' && { configName: command.configName, targetVersion: command.version }),
-      attempts: sameTarget ? draft.attempts : 0,
-      ...(command.forSilence && { silenceRestartAt: now }),
-      inFlight: {
-        commandId: claimId,
-        action: command.kind,
-        sentAt: now,
-        leaseExpiresAt: now + settings.commandLeaseMinutes * 60_000,
-        ...(command.configName !== undefined && { configName: command.configName }),
-        ...(command.version !== undefined && { version: command.version }),
-        ...(command.rolledOut && { rolledOut: true }),
-      },
-    };
-  }, known);
-  // `verdict` is set inside the mutation (TypeScript cannot see that), hence the widening.
-  const decided = verdict as 'won' | 'in-flight' | 'changed';
-  return decided === 'won' ? { verdict: decided, ...(stored && { stored }) } : { verdict: decided };
-}
-
-async function release(instanceId: string, claimId: string, ports: Ports, why: string, claimed: InstanceRecord | undefined): Promise<void> {
-  await updateRecord(
+function claim(command: AgentCommand, claimId: string, ports: Ports, settings: Settings, known: { record: InstanceRecord | undefined } | undefined) {
+  return transition(
     ports,
-    instanceId,
-    (current) => {
-      if (!current?.inFlight || current.inFlight.commandId !== claimId) return undefined;
-      const { inFlight: _inFlight, ...rest } = draftOf(current, instanceId, 0);
-      return { ...rest, status: 'pending', lastError: why };
-    },
-    claimed && { record: claimed },
+    command.instanceId,
+    (current) =>
+      lifecycle.claim(
+        current,
+        {
+          instanceId: command.instanceId,
+          action: command.kind,
+          ...(command.configName !== undefined && { configName: command.configName }),
+          ...(command.version !== undefined && { version: command.version }),
+          ...(command.forSilence && { forSilence: true }),
+          ...(command.rolledOut && { rolledOut: true }),
+          claimId,
+          leaseMs: settings.commandLeaseMinutes * MINUTE_MS,
+          ...(command.plannedFrom && { plannedFrom: command.plannedFrom }),
+        },
+        ports.clock.now(),
+      ),
+    known,
   );
 }
 
-/**
- * Delay before the next look at an instance waiting for SSM: 30 s doubling, capped at 300 s.
- * SQS allows 900 s, but a 5-minute cap bounds the lag between registration and configure, and a
- * 45-minute window still costs at most about a dozen receives per instance.
- */
-export function registrationDelaySeconds(attempt: number): number {
-  return Math.min(300, 30 * 2 ** Math.min(attempt, 10));
+async function release(instanceId: string, claimId: string, ports: Ports, why: string, claimed: InstanceRecord | undefined): Promise<void> {
+  await transition(ports, instanceId, (current) => lifecycle.release(current, { claimId, why }, ports.clock.now()), claimed && { record: claimed });
 }
 
 /** The next looks at instances waiting for SSM, one SendMessageBatch per delay and ten items. */
@@ -397,73 +351,76 @@ async function applyRecordAction(
 ): Promise<Omit<ActionOutcome, 'action'>> {
   const now = ports.clock.now();
   if (!('instanceId' in action)) throw new Error(`not a record action: ${action.kind}`);
-  const id = action.instanceId;
-  let changed = false;
-  /** Writes the record unless it moved on since the plan (then nothing here is right any more). */
-  const write = (mutate: (current: InstanceRecord | undefined) => RecordDraft | undefined) =>
-    updateRecord(
+  const instanceId = action.instanceId;
+  /** Applies the transition unless the record moved on since the plan (then nothing here is right any more). */
+  const write = async (next: (current: InstanceRecord | undefined) => lifecycle.Next): Promise<boolean> => {
+    const result = await transition(
       ports,
-      id,
-      (current) => {
-        changed = changedSincePlan(action, current);
-        return changed ? undefined : mutate(current);
-      },
-      knownRecord(options, id),
+      instanceId,
+      (current) => (lifecycle.planStillHolds(current, action.plannedFrom) ? next(current) : { unchanged: lifecycle.RECORD_CHANGED }),
+      knownRecord(options, instanceId),
     );
-  const skipped = { status: 'skipped', detail: RECORD_CHANGED } as const;
+    return !('unchanged' in result && result.unchanged === lifecycle.RECORD_CHANGED);
+  };
+  const skipped = { status: 'skipped', detail: lifecycle.RECORD_CHANGED } as const;
+  const reported = (status: lifecycle.ReportedStatus) => write((current) => lifecycle.report(current, { instanceId, status, why: action.detail }, now));
   switch (action.kind) {
-    case 'wait-for-registration':
-      await write((current) => {
-        const draft = draftOf(current, id, now);
-        if (draft.waitingSince !== undefined && draft.status === 'pending') return undefined;
-        return { ...draft, status: 'pending', waitingSince: draft.waitingSince ?? now, lastError: action.detail };
-      });
-      if (changed) return skipped;
-      waits.push({ instanceId: id, reason: action.reason, attempt: (options.attempts?.[id] ?? 0) + 1 });
-      return { status: 'done', detail: `next look in ${registrationDelaySeconds(options.attempts?.[id] ?? 0)} s` };
+    case 'wait-for-registration': {
+      if (!(await write((current) => lifecycle.waitForRegistration(current, { instanceId, why: action.detail }, now)))) return skipped;
+      const attempt = options.attempts?.[instanceId] ?? 0;
+      waits.push({ instanceId, reason: action.reason, attempt: attempt + 1 });
+      return { status: 'done', detail: `next look in ${registrationDelaySeconds(attempt)} s` };
+    }
     case 'report-unreachable':
-      await write((current) => ({ ...draftOf(current, id, now), status: 'unreachable', lastError: action.detail }));
-      if (changed) return skipped;
+      if (!(await reported('unreachable'))) return skipped;
       ports.metrics.count('InstancesUnreachable');
-      await ports.events.publish([{ detailType: SERVICE_EVENTS.unreachable, detail: { instanceId: id, reason: action.detail, stage: settings.stage } }]);
+      await ports.events.publish([{ detailType: SERVICE_EVENTS.unreachable, detail: { instanceId, reason: action.detail, stage: settings.stage } }]);
       return done;
     case 'report-invalid':
-      await write((current) => ({ ...draftOf(current, id, now), status: 'invalid', lastError: action.detail }));
-      if (changed) return skipped;
+      if (!(await reported('invalid'))) return skipped;
       ports.metrics.count('InvalidSelections');
-      ports.log.warn('invalid selection', { instanceId: id, reason: action.detail });
+      ports.log.warn('invalid selection', { instanceId, reason: action.detail });
       return done;
     case 'report-silent':
-      await write((current) => ({ ...draftOf(current, id, now), status: 'failed', lastError: action.detail }));
-      if (changed) return skipped;
+      if (!(await reported('failed'))) return skipped;
       ports.metrics.count('AgentsSilent');
-      ports.log.error('agent silent after a restart', { instanceId: id, reason: action.detail });
-      await ports.events.publish([{ detailType: SERVICE_EVENTS.silent, detail: { instanceId: id, reason: action.detail, stage: settings.stage } }]);
+      ports.log.error('agent silent after a restart', { instanceId, reason: action.detail });
+      await ports.events.publish([{ detailType: SERVICE_EVENTS.silent, detail: { instanceId, reason: action.detail, stage: settings.stage } }]);
       return done;
     case 'report-drift':
-      await write((current) => ({ ...draftOf(current, id, now), status: 'drift', lastError: action.detail }));
-      if (changed) return skipped;
+      if (!(await reported('drift'))) return skipped;
       ports.metrics.count('DriftReported');
-      ports.log.warn('drift reported, left alone', { instanceId: id, reason: action.detail });
+      ports.log.warn('drift reported, left alone', { instanceId, reason: action.detail });
       return done;
     case 'deselect':
-      await write((current) => ({ ...draftOf(current, id, now), status: 'deselected' }));
-      return changed ? skipped : done;
+      return (await write((current) => lifecycle.deselect(current, { instanceId }, now))) ? done : skipped;
     case 'mark-configured':
-      await write((current) => {
-        const { waitingSince: _w, lastError: _e, ...draft } = draftOf(current, id, now);
-        return { ...draft, status: 'configured', configName: action.configName, targetVersion: action.version, attempts: 0 };
-      });
-      return changed ? skipped : done;
+      return (await write((current) => lifecycle.markConfigured(current, { instanceId, configName: action.configName, version: action.version }, now))) ? done : skipped;
     case 'close-record':
       // A terminated instance is closed whatever happened meanwhile: nothing can change it back.
-      await updateRecord(ports, id, (current) => {
-        if (!current) return undefined;
-        const { inFlight: _inFlight, ...rest } = draftOf(current, id, now);
-        return { ...rest, status: 'closed' };
-      });
+      await transition(ports, instanceId, (current) => lifecycle.close(current, { instanceId }, now));
       return done;
     default:
       throw new Error(`not a record action: ${action.kind}`);
+  }
+}
+
+/**
+ * Queues the outcome checks of commands sent, ten to a SendMessageBatch. A failure is logged, not
+ * raised: the commands went out, and the sweep settles a lost outcome if the check is lost too.
+ */
+export async function enqueueOutcomeChecks(
+  ports: Pick<Ports, 'queue' | 'log'>,
+  sent: { commandId: string; claimId?: string; instanceIds: string[] }[],
+  attempt = 0,
+): Promise<void> {
+  const items: InstanceWorkItem[] = sent.flatMap(({ commandId, claimId, instanceIds }) =>
+    instanceIds.map((instanceId) => ({ instanceId, commandId, ...(claimId && { claimId }), reason: `outcome check of ${commandId}`, attempt })),
+  );
+  if (items.length === 0) return;
+  try {
+    await ports.queue.enqueue(items, OUTCOME_CHECK_DELAY_SECONDS);
+  } catch (error) {
+    ports.log.warn('could not queue outcome checks; the sweep settles any lost outcome', { commands: sent.map((s) => s.commandId), error: errorMessage(error) });
   }
 }

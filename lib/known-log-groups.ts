@@ -5,12 +5,13 @@
  * concurrent workers exceed. Only the worker trusts this memory, and only for a few minutes: the
  * drift sweep always describes, because finding a deleted group or changed retention is its job.
  */
+import { KNOWN_LOG_GROUP_TTL_MS } from './model/timing.js';
 import type { LogGroup } from './ports.js';
 
 export class KnownLogGroups {
   private readonly groups = new Map<string, { group: LogGroup; seenAt: number }>();
 
-  constructor(private readonly ttlMs = 5 * 60_000) {}
+  constructor(private readonly ttlMs = KNOWN_LOG_GROUP_TTL_MS) {}
 
   get(name: string, now: number): LogGroup | undefined {
     const entry = this.groups.get(name);

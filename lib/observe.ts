@@ -7,7 +7,7 @@ import { resolveLogGroupName, telemetrySignals, validateAgentConfig } from './ag
 import { parameterName, type Settings } from './config.js';
 import type { ConfigSet, ConfigurationVersion, Selection, UnusableConfiguration } from './desired.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { REPORTING_GRACE_MS } from './plan.js';
+import { REPORTING_GRACE_MS, REPORTING_WINDOW_MS } from './model/timing.js';
 import type {
   Instance,
   InstanceRecord,
@@ -250,8 +250,6 @@ export function coveringPrefixes(prefixes: string[]): string[] {
   return kept;
 }
 
-/** ListMetrics RecentlyActive looks back 3 hours; the log check uses the same window. */
-const REPORTING_WINDOW_MS = 3 * 60 * 60_000;
 
 /**
  * Configured instances whose agent CloudWatch does not hear from, with what is missing. Only an

@@ -12,11 +12,12 @@ import {
   parseEvent,
   tagChangeSchema,
 } from './event-schemas.js';
-import { enqueueOutcomeChecks, recordCommandOutcome, OUTCOME_CHECK_DELAY_SECONDS, type OutcomeEffect } from './outcomes.js';
-import { advanceRollout, afterCommandOutcome, settleInFlightAndCount } from './rollout.js';
+import { enqueueOutcomeChecks } from './execute.js';
+import { MAX_OUTCOME_CHECKS, OUTCOME_CHECK_DELAY_SECONDS } from './model/timing.js';
+import { bindCommandId, settleCommandOutcome, settleInFlight, type OutcomeEffect } from './outcomes.js';
+import { advanceRollout } from './rollout.js';
 import type { InstanceWorkItem, Ports, WorkItem } from './ports.js';
 import { reconcile, type ReconcileReport } from './reconcile.js';
-import { recordCommandId } from './records.js';
 import { TERMINAL_INVOCATION_STATUSES } from './ports.js';
 
 export type EventEffect =
@@ -72,15 +73,14 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
     statusDetails = invocation?.statusDetails;
     output = invocation?.output;
   }
-  const { effect, settled } = await recordCommandOutcome(ports, settings, {
+  const settled = await settleCommandOutcome(ports, settings, {
     commandId,
     instanceId,
     status: detail.status,
     ...(statusDetails !== undefined && { statusDetails }),
     ...(output !== undefined && { output }),
   });
-  if (settled) await afterCommandOutcome(ports, settings, instanceId, settled, detail.status === 'Success');
-  return { effect: 'outcome', instanceId, commandId, outcome: effect };
+  return { effect: 'outcome', instanceId, commandId, outcome: settled?.effect ?? 'ignored' };
 }
 
 export interface WorkItemResult {
@@ -152,8 +152,6 @@ export async function handleWorkItems(ports: Ports, settings: Settings, items: W
 
 type OutcomeCheck = InstanceWorkItem & { commandId: string };
 
-/** Checks a look takes at a command still running before it leaves the rest to the lease and the sweep. */
-const MAX_OUTCOME_CHECKS = 8;
 
 /**
  * The follow-ups of sent commands. A record that no longer waits on the command (its outcome event
@@ -165,13 +163,13 @@ async function checkOutcomes(ports: Ports, settings: Settings, items: OutcomeChe
   // A record still on the claim lost the write of its command id after SendCommand: make it so now.
   for (const item of items) {
     const record = records.get(item.instanceId);
-    if (!item.claimId || record?.inFlight?.commandId !== item.claimId) continue;
-    const stored = await recordCommandId(ports, item.instanceId, item.claimId, item.commandId, { record });
+    if (!item.claimId || !record || record.inFlight?.claimId !== item.claimId || record.inFlight.commandId !== undefined) continue;
+    const stored = await bindCommandId(ports, item.instanceId, item.claimId, item.commandId, record);
     if (stored) records.set(item.instanceId, stored);
   }
   const waiting = items.filter((item) => records.get(item.instanceId)?.inFlight?.commandId === item.commandId);
   if (waiting.length === 0) return [];
-  const { outcomes, stillRunning } = await settleInFlightAndCount(ports, settings, waiting.map((item) => records.get(item.instanceId)!));
+  const { outcomes, stillRunning } = await settleInFlight(ports, settings, waiting.map((item) => records.get(item.instanceId)!));
   for (const outcome of outcomes) {
     ports.log.warn('command outcome settled by its check: its event never came', { instanceId: outcome.instanceId, commandId: outcome.command.commandId });
   }

@@ -6,12 +6,12 @@
 import { REQUIRED_POLICY_ARNS, parameterName, type Settings } from './config.js';
 import type { DesiredLogGroup, Selection } from './desired.js';
 import type { ObservedInstance } from './observe.js';
+import { leaseHeld, type PlannedFrom } from './model/lifecycle.js';
+import { MINUTE_MS, REPORTING_GRACE_MS } from './model/timing.js';
 import type { AgentAction, LogGroup, LogGroupClass } from './ports.js';
 
 export type RequestedAction = 'ensure' | 'install' | 'configure' | 'restart';
 
-/** A (re)configured agent gets this long to show up in ListMetrics before it counts as silent. */
-export const REPORTING_GRACE_MS = 15 * 60_000;
 
 /**
  * Who is planning. A `sweep` (reconcile of many instances) leaves an instance that is already
@@ -30,7 +30,7 @@ interface Why {
    * minutes old when its last phase runs; the executor skips an action whose record has moved on
    * since, rather than undo what a worker did meanwhile.
    */
-  plannedFrom?: { revision: number | undefined };
+  plannedFrom?: PlannedFrom;
 }
 
 export interface AgentCommand extends Why {
@@ -219,7 +219,7 @@ function planAgent(
   const { instance, record, managed } = observed;
   const id = instance.instanceId;
   const { configName, parameterName, version, rolledOut } = selection.configuration;
-  const windowMs = input.settings.registrationWindowMinutes * 60_000;
+  const windowMs = input.settings.registrationWindowMinutes * MINUTE_MS;
 
   if (!managed || managed.pingStatus !== 'Online' || profileChanging) {
     const why = !managed
@@ -234,14 +234,14 @@ function planAgent(
         kind: 'report-unreachable',
         instanceId: id,
         reason: 'registration window passed',
-        detail: `${why} ${Math.round((input.now - waitingSince) / 60_000)} min after it was first seen (window ${input.settings.registrationWindowMinutes} min)`,
+        detail: `${why} ${Math.round((input.now - waitingSince) / MINUTE_MS)} min after it was first seen (window ${input.settings.registrationWindowMinutes} min)`,
       };
     }
     if (input.origin !== 'worker' && waitingSince !== undefined) return undefined;
     return { kind: 'wait-for-registration', instanceId: id, reason: 'not reachable by SSM yet', detail: why };
   }
 
-  if (record?.inFlight && record.inFlight.leaseExpiresAt > input.now) return undefined;
+  if (leaseHeld(record, input.now)) return undefined;
 
   const command = { instanceId: id, configName, parameterName, version, ...(rolledOut && { rolledOut }) };
   const upToDate = record?.appliedConfig === configName && record.appliedVersion === version;
@@ -268,7 +268,7 @@ function planAgent(
         if (record.silenceRestartAt === undefined) {
           return { kind: 'restart', ...command, forSilence: true, reason: 'agent silent', detail: `${silence}; restart it once` };
         }
-        const minutes = Math.round((input.now - record.silenceRestartAt) / 60_000);
+        const minutes = Math.round((input.now - record.silenceRestartAt) / MINUTE_MS);
         return { kind: 'report-silent', instanceId: id, reason: 'agent silent after restart', detail: `${silence}, ${minutes} min after a restart` };
       }
     }

@@ -192,8 +192,10 @@ export type RecordStatus =
   | 'closed'; //       instance terminated
 
 export interface InFlightCommand {
-  /** Before SendCommand returns, a claim id ("claim-…"); then the SSM command id. */
-  commandId: string;
+  /** The claim the command is sent under ("claim-<ms>"), taken before SendCommand. */
+  claimId: string;
+  /** The SSM command id, once SendCommand returned and its write landed. */
+  commandId?: string;
   action: AgentAction;
   configName?: string;
   version?: number;

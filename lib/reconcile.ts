@@ -8,7 +8,7 @@ import { InvalidInputError } from './errors.js';
 import { selectionOf } from './desired.js';
 import { execute, type ActionOutcome } from './execute.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups, observeSilence, type InstanceScope } from './observe.js';
-import { settleInFlightAndCount } from './rollout.js';
+import { settleInFlight } from './outcomes.js';
 import { instanceOf, plan, type Action, type PlanOrigin, type PlannedInstance, type RequestedAction } from './plan.js';
 import type { Ports } from './ports.js';
 import { chunk } from './chunk.js';
@@ -88,7 +88,7 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
   if (!request.dryRun) {
     const inFlight = observed.flatMap((o) => (o.record?.inFlight ? [o.record] : []));
     if (inFlight.length) {
-      settledCommands = (await settleInFlightAndCount(ports, settings, inFlight)).outcomes.length;
+      settledCommands = (await settleInFlight(ports, settings, inFlight)).outcomes.length;
       if (settledCommands > 0) {
         const fresh = await ports.state.getMany(inFlight.map((record) => record.instanceId));
         const byId = new Map(fresh.map((record) => [record.instanceId, record]));

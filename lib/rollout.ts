@@ -19,8 +19,7 @@ import { execute } from './execute.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups, type ObservedInstance } from './observe.js';
 import type { EventEffect } from './onboarding.js';
 import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance } from './plan.js';
-import { settleInFlight, type SettledInFlight } from './outcomes.js';
-import type { InFlightCommand, InstanceRecord, LogGroup, Ports, RolloutRecord } from './ports.js';
+import type { InFlightCommand, LogGroup, Ports, RolloutRecord } from './ports.js';
 import { allowedErrorsFor, concurrencyFor } from './rate.js';
 import { ConflictError } from './errors.js';
 import { SERVICE_EVENTS } from './service-events.js';
@@ -290,12 +289,12 @@ async function rollBack(
 }
 
 /**
- * After a command outcome. A rollout in progress counts it on its record (a cheap conditional
+ * After a command outcome (every settle counts here). A rollout in progress counts it on its record (a cheap conditional
  * write) and is moved on (a work item: the worker takes a full look at its instances) only when
  * that is due: half the window has drained, or failures passed the threshold. An instance that took a version that was rolled
  * back meanwhile goes back on the work queue, where the worker configures the good version.
  */
-export async function afterCommandOutcome(
+export async function countInRollout(
   ports: Ports,
   settings: Settings,
   instanceId: string,
@@ -323,17 +322,6 @@ export async function afterCommandOutcome(
     // The outcome itself is recorded; the sweep moves the rollout on if this step failed.
     ports.log.warn('could not move the rollout on after an outcome', { instanceId, configName, error: errorMessage(error) });
   }
-}
-
-/**
- * Settles from SSM the commands these records have in flight (settleInFlight), and counts each
- * settled outcome in its rollout as its outcome event would have: a rollout whose last outcome
- * events were lost would otherwise wait for a work item that never comes.
- */
-export async function settleInFlightAndCount(ports: Ports, settings: Settings, records: InstanceRecord[]): Promise<SettledInFlight> {
-  const settled = await settleInFlight(ports, settings, records);
-  for (const outcome of settled.outcomes) await afterCommandOutcome(ports, settings, outcome.instanceId, outcome.command, outcome.succeeded);
-  return settled;
 }
 
 /** Adds one outcome to an in-progress rollout's counters; returns the rollout as it now stands. */

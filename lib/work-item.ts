@@ -3,7 +3,7 @@ import { CONFIG_NAME_PATTERN } from './config.js';
 import { InvalidInputError } from './errors.js';
 import type { WorkItem } from './ports.js';
 import { INSTANCE_ID_PATTERN } from './reconcile-request.js';
-import { CLAIM_PREFIX } from './records.js';
+import { CLAIM_PREFIX } from './model/lifecycle.js';
 import * as z from './schema.js';
 
 /** SSM command ids are UUIDs. */

@@ -130,14 +130,14 @@ describe('plan: one instance, one situation each', () => {
     {
       name: 'command in flight with a live lease: nothing',
       observed: instance({
-        record: record({ appliedVersion: 3, inFlight: { commandId: 'c-1', action: 'configure', sentAt: NOW - 10, leaseExpiresAt: NOW + 60_000 } }),
+        record: record({ appliedVersion: 3, inFlight: { claimId: 'claim-1', commandId: 'c-1', action: 'configure', sentAt: NOW - 10, leaseExpiresAt: NOW + 60_000 } }),
       }),
       expected: [],
     },
     {
       name: 'command in flight with an expired lease: send again',
       observed: instance({
-        record: record({ appliedVersion: 3, inFlight: { commandId: 'c-1', action: 'configure', sentAt: NOW - 10, leaseExpiresAt: NOW - 1 } }),
+        record: record({ appliedVersion: 3, inFlight: { claimId: 'claim-1', commandId: 'c-1', action: 'configure', sentAt: NOW - 10, leaseExpiresAt: NOW - 1 } }),
       }),
       expected: ['configure'],
     },

@@ -50,7 +50,7 @@ describe('state table', () => {
 
     const inFlight = {
       ...record('i-0abc1234def567890', 'in-flight'),
-      inFlight: { commandId: 'claim-1', action: 'configure' as const, configName: 'web', version: 2, sentAt: 1, leaseExpiresAt: 2 },
+      inFlight: { claimId: 'claim-1', action: 'configure' as const, configName: 'web', version: 2, sentAt: 1, leaseExpiresAt: 2 },
     };
     expect((await ports.state.put(inFlight, 1)).revision).toBe(2);
 

@@ -33,7 +33,7 @@ describe('state table', () => {
   it('hands out copies: mutating what was read changes nothing stored', async () => {
     const sim = new SimulatedAccount();
     const { state } = sim.ports();
-    await state.put({ ...draft('i-1'), inFlight: { commandId: 'c', action: 'configure', sentAt: 0, leaseExpiresAt: 1 } }, undefined);
+    await state.put({ ...draft('i-1'), inFlight: { claimId: 'claim-0', commandId: 'c', action: 'configure', sentAt: 0, leaseExpiresAt: 1 } }, undefined);
     const read = (await state.get('i-1'))!;
     read.inFlight!.commandId = 'mutated';
     expect((await state.get('i-1'))!.inFlight!.commandId).toBe('c');
