@@ -7,6 +7,7 @@
 import { BatchGetCommand, GetCommand, paginateScan, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
 import { ThrottledError } from '../errors.js';
+import { upgradeRecord } from '../model/upgrade.js';
 import type { InstanceRecord, RolloutPort, RolloutRecord, StatePort } from '../ports.js';
 import { chunk, collectPages } from './batch.js';
 import { callAws } from './errors.js';
@@ -116,10 +117,14 @@ async function putItem<T extends { revision: number }>(
 export function createStatePort(client: DynamoDBDocumentClient, tableName: string, clock: Pick<Clock, 'sleep'>): StatePort {
   const table = { client, tableName, clock };
   return {
-    get: (instanceId) => getItem<InstanceRecord>(table, instanceId, instanceId),
-    getMany: (instanceIds) => getItems<InstanceRecord>(table, instanceIds, instanceIds),
+    // Every read goes through upgradeRecord: the table holds what earlier releases wrote.
+    get: async (instanceId) => {
+      const item = await getItem<InstanceRecord>(table, instanceId, instanceId);
+      return item && upgradeRecord(item);
+    },
+    getMany: async (instanceIds) => (await getItems<InstanceRecord>(table, instanceIds, instanceIds)).map(upgradeRecord),
     // Instance ids all start with "i-"; the filter leaves the rollout items out.
-    list: () => scanItems<InstanceRecord>(table, 'i-'),
+    list: async () => (await scanItems<InstanceRecord>(table, 'i-')).map(upgradeRecord),
     put: (record, expectedRevision) => putItem<InstanceRecord>(table, record.instanceId, record, expectedRevision, record.instanceId),
   };
 }

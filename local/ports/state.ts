@@ -3,6 +3,7 @@
  * the filter on the key prefix applies after the page is read, so both kinds of item cost pages),
  * PutItem with its condition.
  */
+import { upgradeRecord } from '../../lib/model/upgrade.js';
 import type { InstanceRecord, RolloutPort, RolloutRecord, StatePort } from '../../lib/ports.js';
 import type { SimulatedAccount } from '../account.js';
 import type { CallLayer } from '../calls.js';
@@ -24,10 +25,15 @@ async function getMany<T>(account: SimulatedAccount, layer: CallLayer, keys: str
 export function statePort(account: SimulatedAccount, layer: CallLayer): StatePort {
   const { table } = account;
   return {
-    get: (instanceId) => layer.call('GetItem', () => table.get<InstanceRecord>(instanceId), instanceId),
+    // Reads go through upgradeRecord as the DynamoDB adapter's do: a table may hold earlier releases' shapes.
+    get: (instanceId) =>
+      layer.call('GetItem', () => {
+        const item = table.get<InstanceRecord>(instanceId);
+        return item && upgradeRecord(item);
+      }, instanceId),
     // The simulated table never leaves keys unprocessed: its throttle fails the whole call instead.
-    getMany: (instanceIds) => getMany<InstanceRecord>(account, layer, [...new Set(instanceIds)]),
-    list: () => scan<InstanceRecord>(account, layer, 'i-'),
+    getMany: async (instanceIds) => (await getMany<InstanceRecord>(account, layer, [...new Set(instanceIds)])).map(upgradeRecord),
+    list: async () => (await scan<InstanceRecord>(account, layer, 'i-')).map(upgradeRecord),
     put: (record, expectedRevision) =>
       layer.call('PutItem', () => table.put<InstanceRecord>(record.instanceId, record, expectedRevision, record.instanceId), record.instanceId),
   };

@@ -19,6 +19,15 @@ describe('get', () => {
     expect(documents).toHaveReceivedCommandExactlyOnceWith(GetCommand, { TableName: TABLE, Key: { instanceId: 'i-1' }, ConsistentRead: true });
   });
 
+  it('reads a record in flight as the release before wrote it (one commandId string) in the new shape', async () => {
+    const old = { commandId: 'claim-900', action: 'configure', sentAt: 900, leaseExpiresAt: 2000 };
+    documents.on(GetCommand).resolves({ Item: { ...record('i-1', 3), status: 'in-flight', inFlight: old } });
+    documents.on(ScanCommand).resolves({ Items: [{ ...record('i-2', 3), inFlight: { ...old, commandId: 'c-1' } }] });
+    const ports = awsPorts();
+    expect((await ports.state.get('i-1'))?.inFlight).toEqual({ claimId: 'claim-900', action: 'configure', sentAt: 900, leaseExpiresAt: 2000 });
+    expect((await ports.state.list())[0]?.inFlight).toEqual({ claimId: 'claim-900', commandId: 'c-1', action: 'configure', sentAt: 900, leaseExpiresAt: 2000 });
+  });
+
   it('gives undefined for an instance never seen', async () => {
     documents.on(GetCommand).resolves({});
     expect(await awsPorts().state.get('i-1')).toBeUndefined();
