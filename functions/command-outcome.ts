@@ -1,5 +1,7 @@
 /** EC2 Command Invocation Status-change Notification for the service's document: record the outcome. */
 import { onCommandInvocation } from '../lib/onboarding.js';
-import { eventHandler } from './event-handler.js';
+import { eventBody, lambda, type Environment } from './handler.js';
+import { aws } from './runtime.js';
 
-export const handler = eventHandler(onCommandInvocation);
+export const createHandler = (environment: Environment) => lambda(eventBody(onCommandInvocation), environment);
+export const handler = createHandler(aws);

@@ -1,5 +1,7 @@
 /** EC2 Instance State-change Notification (running, terminated): enqueue the instance. */
 import { onInstanceStateChange } from '../lib/onboarding.js';
-import { eventHandler } from './event-handler.js';
+import { eventBody, lambda, type Environment } from './handler.js';
+import { aws } from './runtime.js';
 
-export const handler = eventHandler((ports, _settings, event) => onInstanceStateChange(ports, event));
+export const createHandler = (environment: Environment) => lambda(eventBody((ports, _settings, event) => onInstanceStateChange(ports, event)), environment);
+export const handler = createHandler(aws);

@@ -1,5 +1,7 @@
 /** Parameter Store Change of one of the stage's configuration parameters: validate, start the rollout. */
 import { onParameterChange } from '../lib/rollout.js';
-import { eventHandler } from './event-handler.js';
+import { eventBody, lambda, type Environment } from './handler.js';
+import { aws } from './runtime.js';
 
-export const handler = eventHandler(onParameterChange);
+export const createHandler = (environment: Environment) => lambda(eventBody(onParameterChange), environment);
+export const handler = createHandler(aws);

@@ -4,12 +4,16 @@
  * from the one composition root in lib/aws/clients.ts.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
-import { loadSettings, type Settings } from '../lib/config.js';
+import { loadSettings } from '../lib/config.js';
 import { KnownLogGroups } from '../lib/known-log-groups.js';
-import type { Log, MetricSink, Ports } from '../lib/ports.js';
+import type { Log, MetricSink } from '../lib/ports.js';
+import type { Environment, Runtime } from './handler.js';
 
 export const logger = new Logger({ serviceName: 'fleetwatch' });
 export const metrics = new Metrics({ namespace: 'fleetwatch', serviceName: 'fleetwatch' });
@@ -28,10 +32,10 @@ const log: Log = {
   error: (message, extra) => logger.error(message, extra ?? {}),
 };
 
-let built: { settings: Settings; ports: Ports } | undefined;
+let built: Runtime | undefined;
 
 /** Settings and ports, built on first use and kept for the life of the execution environment. */
-export function runtime(): { settings: Settings; ports: Ports } {
+export function runtime(): Runtime {
   if (!built) {
     const settings = loadSettings(process.env);
     const resources = loadAwsResources(process.env);
@@ -41,3 +45,14 @@ export function runtime(): { settings: Settings; ports: Ports } {
   }
   return built;
 }
+
+/** The deployed environment: the runtime above, traced, with the Lambda context in every log line and metrics flushed per invocation. */
+export const aws: Environment = {
+  runtime,
+  middlewares: [
+    // Reports can be larger than an X-Ray segment allows (64 KB): trace the call, not its response.
+    captureLambdaHandler(tracer, { captureResponse: false }),
+    injectLambdaContext(logger),
+    logMetrics(metrics),
+  ],
+};

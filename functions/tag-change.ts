@@ -1,5 +1,7 @@
 /** Tag Change on Resource for an EC2 instance where the selector key changed: enqueue it. */
 import { onTagChange } from '../lib/onboarding.js';
-import { eventHandler } from './event-handler.js';
+import { eventBody, lambda, type Environment } from './handler.js';
+import { aws } from './runtime.js';
 
-export const handler = eventHandler(onTagChange);
+export const createHandler = (environment: Environment) => lambda(eventBody(onTagChange), environment);
+export const handler = createHandler(aws);

@@ -4,52 +4,47 @@
  * handled on its own. Partial batch failures: only the messages whose actions failed go back, and
  * after the queue's maxReceiveCount they land in the DLQ, their last error in the log.
  */
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { InvalidInputError } from '../lib/errors.js';
 import { handleWorkItems } from '../lib/onboarding.js';
 import { workItemTarget, type WorkItem } from '../lib/ports.js';
 import { parseWorkItem } from '../lib/work-item.js';
-import { logger, metrics, runtime, tracer } from './runtime.js';
+import { lambda, type Environment } from './handler.js';
+import { aws } from './runtime.js';
 
-export const handler = middy(async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const { ports, settings } = runtime();
-  const items: { messageId: string; item: WorkItem }[] = [];
-  for (const record of event.Records) {
-    try {
-      items.push({ messageId: record.messageId, item: parseWorkItem(record.body) });
-    } catch (error) {
-      // A body we cannot read will never become readable: log it, count it, and let it go.
-      if (!(error instanceof InvalidInputError)) throw error;
-      logger.warn('work item rejected', { reason: error.message, messageId: record.messageId });
-      metrics.addMetric('EventsRejected', 'Count', 1);
+export const createHandler = (environment: Environment) =>
+  lambda(async (event: SQSEvent, { ports, settings }): Promise<SQSBatchResponse> => {
+    const items: { messageId: string; item: WorkItem }[] = [];
+    for (const record of event.Records) {
+      try {
+        items.push({ messageId: record.messageId, item: parseWorkItem(record.body) });
+      } catch (error) {
+        // A body we cannot read will never become readable: log it, count it, and let it go.
+        if (!(error instanceof InvalidInputError)) throw error;
+        ports.log.warn('work item rejected', { reason: error.message, messageId: record.messageId });
+        ports.metrics.count('EventsRejected');
+      }
     }
-  }
-  // An error here (the observation itself failed) fails the whole batch: every item comes back.
-  const results = await handleWorkItems(ports, settings, items.map(({ item }) => item));
-  const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-  results.forEach((result, index) => {
-    const { messageId, item } = items[index]!;
-    for (const line of result.lines) {
-      // Every line names its instance and, for a command that went out, the command id.
-      const ids = {
-        ...('instanceId' in item ? { instanceId: item.instanceId } : /^i-/.test(line.target) && { instanceId: line.target }),
-        ...(line.outcome === 'done' && /^[0-9a-f-]{36}$/.test(line.outcomeDetail ?? '') && { commandId: line.outcomeDetail }),
-      };
-      logger.info(`${line.action}: ${line.detail}`, { ...line, ...ids, workItem: workItemTarget(item) });
-    }
-    if (result.failed > 0) {
-      const details = result.lines.filter((line) => line.outcome === 'failed').map((line) => line.outcomeDetail);
-      logger.warn('work item failed; SQS delivers it again', { workItem: workItemTarget(item), messageId, errors: details });
-      batchItemFailures.push({ itemIdentifier: messageId });
-    }
-  });
-  return { batchItemFailures };
-})
-  // Reports can be larger than an X-Ray segment allows (64 KB): trace the call, not its response.
-  .use(captureLambdaHandler(tracer, { captureResponse: false }))
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics));
+    // An error here (the observation itself failed) fails the whole batch: every item comes back.
+    const results = await handleWorkItems(ports, settings, items.map(({ item }) => item));
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    results.forEach((result, index) => {
+      const { messageId, item } = items[index]!;
+      for (const line of result.lines) {
+        // Every line names its instance and, for a command that went out, the command id.
+        const ids = {
+          ...('instanceId' in item ? { instanceId: item.instanceId } : /^i-/.test(line.target) && { instanceId: line.target }),
+          ...(line.outcome === 'done' && /^[0-9a-f-]{36}$/.test(line.outcomeDetail ?? '') && { commandId: line.outcomeDetail }),
+        };
+        ports.log.info(`${line.action}: ${line.detail}`, { ...line, ...ids, workItem: workItemTarget(item) });
+      }
+      if (result.failed > 0) {
+        const errors = result.lines.filter((line) => line.outcome === 'failed').map((line) => line.outcomeDetail);
+        ports.log.warn('work item failed; SQS delivers it again', { workItem: workItemTarget(item), messageId, errors });
+        batchItemFailures.push({ itemIdentifier: messageId });
+      }
+    });
+    return { batchItemFailures };
+  }, environment);
+
+export const handler = createHandler(aws);

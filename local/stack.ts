@@ -1,20 +1,29 @@
 /**
  * The deployed stack, simulated: what serverless.yml wires up in AWS, wired up around the
  * simulated account. The account's changes become real-shaped EventBridge events delivered to the
- * same lib/ handlers the Lambdas call (asynchronously, optionally twice, late or never, as
- * EventBridge may); a worker loop drains the SQS work queue with partial batch failures and a DLQ;
- * a failed async invocation is retried as Lambda does (twice, then dropped).
+ * functions' own exported handlers (functions/*.ts, built with this account's runtime instead of
+ * the AWS one), asynchronously, optionally twice, late or never, as EventBridge may; a worker loop
+ * drains the SQS work queue into the worker function as SQS event batches, and returns or
+ * dead-letters the messages its partial batch response names; a failed async invocation is
+ * retried as Lambda does (twice, then dropped).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { createHandler as commandOutcomeFunction } from '../functions/command-outcome.js';
+import type { Environment, EventResult, FunctionHandler } from '../functions/handler.js';
+import { createHandler as instanceStateFunction } from '../functions/instance-state.js';
+import { createHandler as parameterChangeFunction } from '../functions/parameter-change.js';
+import { createHandler as reconcileFunction } from '../functions/reconcile.js';
+import { createHandler as tagChangeFunction } from '../functions/tag-change.js';
+import { createHandler as workerFunction } from '../functions/worker.js';
 import { parseAgentConfig } from '../lib/agent/index.js';
 import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { InvalidInputError, errorMessage } from '../lib/errors.js';
 import { KnownLogGroups } from '../lib/known-log-groups.js';
-import { handleWorkItems, onCommandInvocation, onInstanceStateChange, onTagChange, type EventEffect } from '../lib/onboarding.js';
+import type { EventEffect } from '../lib/onboarding.js';
 import { workItemTarget, type Log, type MetricSink, type Ports } from '../lib/ports.js';
-import { reconcile, type ReconcileReport, type ReconcileRequest } from '../lib/reconcile.js';
-import { onParameterChange } from '../lib/rollout.js';
+import type { ReconcileReport, ReconcileRequest } from '../lib/reconcile.js';
 import type { SimulatedAccount } from './account.js';
 import type { QueueMessage } from './world/queue.js';
 
@@ -57,7 +66,12 @@ export class SimulatedStack {
   readonly lost: { event: unknown; error: string }[] = [];
   readonly effects: EventEffect[] = [];
   private readonly inflight = new Set<Promise<void>>();
-  private readonly workerEnvironments: KnownLogGroups[];
+  /** One worker function per warm execution environment, each with its own memory of log groups. */
+  private readonly workers: FunctionHandler<SQSEvent, { batchItemFailures: { itemIdentifier: string }[] }>[];
+  private readonly functions: {
+    reconcile: FunctionHandler<unknown, unknown>;
+    byDetailType: Record<string, FunctionHandler<unknown, EventResult>>;
+  };
   private readonly unsubscribe: (() => void)[] = [];
   private eventCounter = 0;
   private readonly log: Log;
@@ -68,7 +82,6 @@ export class SimulatedStack {
     private readonly options: StackOptions = {},
   ) {
     this.settings = testSettings({ accountId: account.accountId, region: account.region, ...options.settings });
-    this.workerEnvironments = Array.from({ length: options.workerConcurrency ?? 10 }, () => new KnownLogGroups());
     this.metricSink = { count: (name, value = 1) => this.metrics.set(name, (this.metrics.get(name) ?? 0) + value) };
     const threshold = options.printLogs ? LEVELS.indexOf(options.printLogs) : Infinity;
     const write = (level: LogLine['level']) => (message: string, extra?: Record<string, unknown>) => {
@@ -76,6 +89,23 @@ export class SimulatedStack {
       if (LEVELS.indexOf(level) >= threshold) process.stderr.write(`${level.toUpperCase()} ${message} ${extra ? JSON.stringify(extra) : ''}\n`);
     };
     this.log = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+    // Each invocation gets its own ports, as each execution environment has its own retry state.
+    const environment = (ports: () => Ports): Environment => ({ runtime: () => ({ settings: this.settings, ports: ports() }), middlewares: [] });
+    const shared = environment(() => this.ports());
+    // The rules' targets: which function each detail-type goes to (serverless.yml's events).
+    this.functions = {
+      reconcile: reconcileFunction(shared),
+      byDetailType: {
+        'EC2 Instance State-change Notification': instanceStateFunction(shared),
+        'Tag Change on Resource': tagChangeFunction(shared),
+        'Parameter Store Change': parameterChangeFunction(shared),
+        'EC2 Command Invocation Status-change Notification': commandOutcomeFunction(shared),
+      },
+    };
+    this.workers = Array.from({ length: options.workerConcurrency ?? 10 }, () => {
+      const known = new KnownLogGroups();
+      return workerFunction(environment(() => ({ ...this.ports(), knownLogGroups: known })));
+    });
   }
 
   /** Ports for one simulated Lambda: each gets its own retry state, as each execution environment does. */
@@ -168,19 +198,19 @@ export class SimulatedStack {
 
   private async invokeAsync(event: unknown, delayMs: number): Promise<void> {
     await this.account.clock.sleep(delayMs);
+    const detailType = String((event as { 'detail-type'?: unknown } | null)?.['detail-type']);
+    const target = this.functions.byDetailType[detailType];
+    if (!target) {
+      this.rejected.push({ event, reason: `no rule takes detail-type ${JSON.stringify(detailType)}` });
+      return;
+    }
     for (let attempt = 0; ; attempt++) {
       try {
-        const effect = await this.route(event);
-        this.effects.push(effect);
-        this.metricSink.count(`Events${effect.effect[0]!.toUpperCase()}${effect.effect.slice(1)}`);
+        const result = await target(event, lambdaContext(detailType));
+        if ('rejected' in result) this.rejected.push({ event, reason: result.rejected });
+        else this.effects.push(...result.effects);
         return;
       } catch (error) {
-        if (error instanceof InvalidInputError) {
-          this.rejected.push({ event, reason: error.message });
-          this.metricSink.count('EventsRejected');
-          this.log.warn('event rejected', { reason: error.message });
-          return;
-        }
         const delay = ASYNC_RETRY_DELAYS_MS[attempt];
         if (delay === undefined) {
           this.lost.push({ event, error: errorMessage(error) });
@@ -192,46 +222,46 @@ export class SimulatedStack {
     }
   }
 
-  /** The rules' targets: which function a detail-type goes to. */
-  private route(event: unknown): Promise<EventEffect> {
-    const detailType = (event as { 'detail-type'?: unknown } | null)?.['detail-type'];
-    const ports = this.ports();
-    switch (detailType) {
-      case 'EC2 Instance State-change Notification':
-        return onInstanceStateChange(ports, event);
-      case 'Tag Change on Resource':
-        return onTagChange(ports, this.settings, event);
-      case 'Parameter Store Change':
-        return onParameterChange(ports, this.settings, event);
-      case 'EC2 Command Invocation Status-change Notification':
-        return onCommandInvocation(ports, this.settings, event);
-      default:
-        return Promise.reject(new InvalidInputError(`no rule takes detail-type ${JSON.stringify(detailType)}`));
-    }
-  }
-
   private track(work: Promise<void>): void {
     this.inflight.add(work);
     void work.finally(() => this.inflight.delete(work));
   }
 
-  /** The `reconcile` function, invoked by hand or by the schedule. */
-  reconcile(request: Partial<ReconcileRequest> = {}): Promise<ReconcileReport> {
-    return reconcile(this.ports(), this.settings, { dryRun: false, action: 'ensure', ...request });
+  /**
+   * The `reconcile` function, invoked by hand or by the schedule, with its JSON input. Only what an
+   * operator can ask for goes through (scope, action, dry run, limits); a default of this method is
+   * an apply, where the function's own default is a dry run.
+   */
+  async reconcile(request: Partial<ReconcileRequest> = {}): Promise<ReconcileReport> {
+    const { dryRun = false, action = 'ensure', scope = {}, maxInstances, lineLimit, ...internal } = request;
+    const unsupported = Object.keys(internal);
+    if (unsupported.length) throw new InvalidInputError(`not an input of the reconcile function: ${unsupported.join(', ')}`);
+    const input = {
+      dryRun,
+      action,
+      ...(scope.instanceIds && { instanceIds: scope.instanceIds }),
+      ...(scope.configName !== undefined && { config: scope.configName }),
+      ...(maxInstances !== undefined && { maxInstances }),
+      ...(lineLimit !== undefined && { lineLimit }),
+    };
+    return (await this.functions.reconcile(input, lambdaContext('reconcile'))) as ReconcileReport;
   }
 
-  /** The worker for one batch: returns the ids of the messages that failed (partial batch response). */
-  private async work(messages: QueueMessage[], known: KnownLogGroups): Promise<string[]> {
+  /** The worker for one batch: returns the ids of the messages that failed (its partial batch response). */
+  private async work(messages: QueueMessage[], worker: (typeof this.workers)[number]): Promise<string[]> {
+    const event = {
+      Records: messages.map((message) => ({
+        messageId: message.messageId,
+        body: JSON.stringify(message.body),
+        attributes: { ApproximateReceiveCount: String(message.receiveCount) },
+        eventSource: 'aws:sqs',
+      })),
+    } as unknown as SQSEvent;
     try {
-      const results = await handleWorkItems({ ...this.ports(), knownLogGroups: known }, this.settings, messages.map((message) => message.body));
-      return messages.flatMap((message, index) => {
-        const result = results[index]!;
-        if (result.failed === 0) return [];
-        const errors = result.lines.filter((line) => line.outcome === 'failed').map((line) => line.outcomeDetail);
-        this.log.warn('work item failed', { item: workItemTarget(message.body), errors, receiveCount: message.receiveCount });
-        return [message.messageId];
-      });
+      const { batchItemFailures } = await worker(event, lambdaContext('worker'));
+      return batchItemFailures.map((failure) => failure.itemIdentifier);
     } catch (error) {
+      // The invocation failed: Lambda returns every message of the batch to the queue.
       this.log.warn('work batch failed', { error: errorMessage(error), items: messages.map((message) => workItemTarget(message.body)) });
       return messages.map((message) => message.messageId);
     }
@@ -250,13 +280,13 @@ export class SimulatedStack {
       // Lambda polls an SQS queue with several batches at once (five pollers to start with, more
       // as the queue grows): so do we, so that a large backlog does not queue up behind one batch.
       // Each poller stands for one warm worker environment, with its own memory of log groups.
-      const poller = (known: KnownLogGroups) =>
-        this.account.drain((messages) => this.work(messages, known), {
+      const poller = (worker: (typeof this.workers)[number]) =>
+        this.account.drain((messages) => this.work(messages, worker), {
           batchSize: this.options.batchSize ?? 10,
           maxReceiveCount: this.options.maxReceiveCount ?? 5,
           until: deadline,
         });
-      await Promise.all(this.workerEnvironments.map(poller));
+      await Promise.all(this.workers.map(poller));
       while (this.inflight.size) await Promise.all([...this.inflight]);
       const next = queue.nextDue();
       if (next !== undefined && next <= deadline) continue; // more work inside the window
@@ -269,4 +299,9 @@ export class SimulatedStack {
   metric(name: string): number {
     return this.metrics.get(name) ?? 0;
   }
+}
+
+/** The part of Lambda's context the handlers' middlewares read. */
+function lambdaContext(functionName: string): Context {
+  return { functionName: `fleetwatch-dev-${functionName}`, awsRequestId: 'simulated', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
 }

@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { deployedStack, expectConverged, MINUTE, selectorTags } from '../scenarios/helpers.js';
+import { reconcile } from '../../lib/reconcile.js';
 
 describe('a slow fleet reconcile and a worker on one instance', () => {
   it('the reconcile\'s stale wait-for-registration does not undo the worker\'s configure', async () => {
@@ -29,7 +30,8 @@ describe('a slow fleet reconcile and a worker on one instance', () => {
     // the command, whose outcome event records `configured` while the sweep still associates.
     await account.clock.sleep(10_000);
     expect(account.isManaged(id)).toBe(true);
-    await stack.reconcile({ scope: { instanceIds: [id] }, origin: 'worker', lineLimit: 0 });
+    // The worker's reconcile of its work item (no function input asks for a worker's look).
+    await reconcile(stack.ports(), settings, { dryRun: false, action: 'ensure', scope: { instanceIds: [id] }, origin: 'worker', lineLimit: 0 });
     await account.clock.sleep(45_000);
     expect(account.record(id)).toMatchObject({ status: 'configured', appliedConfig: 'web' });
     const report = await sweep;

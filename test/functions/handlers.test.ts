@@ -56,7 +56,7 @@ describe('instanceState', () => {
     );
     const malformed = sample('ec2-running.json');
     malformed.detail['instance-id'] = '$(reboot)';
-    await expect(handler(malformed, context)).resolves.toBeUndefined();
+    await expect(handler(malformed, context)).resolves.toEqual({ rejected: expect.stringContaining('detail.instance-id') });
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
     spies.forEach((spy) => spy.mockRestore());
     const output = lines.join('\n');
