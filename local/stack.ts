@@ -244,7 +244,12 @@ export class SimulatedStack {
       ...(maxInstances !== undefined && { maxInstances }),
       ...(lineLimit !== undefined && { lineLimit }),
     };
-    return (await this.functions.reconcile(input, lambdaContext('reconcile'))) as ReconcileReport;
+    return (await this.invokeReconcile(input)) as ReconcileReport;
+  }
+
+  /** `sls invoke -f reconcile --data <input>`: the function's JSON input as it is, e.g. {"mode":"status"}. */
+  invokeReconcile(input: unknown): Promise<unknown> {
+    return this.functions.reconcile(input, lambdaContext('reconcile'));
   }
 
   /** The worker for one batch: returns the ids of the messages that failed (its partial batch response). */

@@ -80,3 +80,18 @@ describe('every handler loads with the stage environment', () => {
     expect(typeof (await modules[name]!()).handler).toBe('function');
   });
 });
+
+describe('the deployed runtime', () => {
+  it('is built once per execution environment and logs lib/ lines through Powertools', async () => {
+    const { runtime, logger } = await import('../../functions/runtime.js');
+    expect(runtime()).toBe(runtime());
+    const written = (['debug', 'info', 'warn', 'error'] as const).map((level) => vi.spyOn(logger, level).mockImplementation(() => {}));
+    const { log } = runtime().ports;
+    log.debug('d');
+    log.info('i', { a: 1 });
+    log.warn('w');
+    log.error('e', { b: 2 });
+    expect(written.map((spy) => spy.mock.calls[0])).toEqual([['d', {}], ['i', { a: 1 }], ['w', {}], ['e', { b: 2 }]]);
+    written.forEach((spy) => spy.mockRestore());
+  });
+});
