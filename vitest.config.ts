@@ -5,7 +5,13 @@ import { defineConfig } from 'vitest/config';
  * SDK clients (vi.mock, aws-sdk-client-mock, spies) run isolated, each in a fresh module graph;
  * the rest share one per worker, which saves most of the time spent importing.
  */
-const ISOLATED = ['test/aws/**/*.test.ts', 'test/cli/**/*.test.ts', 'test/functions/**/*.test.ts', 'test/template/**/*.test.ts'];
+const ISOLATED = [
+  'test/aws/**/*.test.ts',
+  'test/cli/**/*.test.ts',
+  'test/functions/**/*.test.ts',
+  'test/template/**/*.test.ts',
+  'test/local/sdk-retry.test.ts',
+];
 
 export default defineConfig({
   test: {
