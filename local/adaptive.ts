@@ -1,98 +1,75 @@
 /**
- * The AWS SDK's client-side rate limiter for retryMode 'adaptive' (@smithy/core util-retry
- * DefaultRateLimiter), on virtual time. After the first throttle it sends through its own token
+ * The AWS SDK's client-side rate limiter for retryMode 'adaptive', run on virtual time: the very
+ * DefaultRateLimiter the installed SDK clients use (@smithy/core/retry, util-retry/
+ * DefaultRateLimiter.js), not a copy, so an SDK upgrade that changes it changes the simulated
+ * account and the bench with it. After the first throttle it sends through its own token
  * bucket, cutting its rate to 70% of the measured send rate on each throttle (CUBIC) and growing
  * it back on success. It belongs to one SDK client, so every operation of that client slows
  * down together.
+ *
+ * The limiter reads the time from its getCurrentTimeInSeconds() and waits for tokens in its
+ * acquireTokenBucket(), which sleeps through a process-wide setTimeout. A subclass answers the
+ * first from the virtual clock and runs the second's loop on it: that loop (refill, sleep for the
+ * missing tokens at the fill rate, take) is the one piece written here, and
+ * test/local/adaptive.test.ts holds it to the SDK's behaviour on the same script of sends and
+ * throttles.
  */
+import { DefaultRateLimiter } from '@smithy/core/retry';
 import type { VirtualClock } from './clock.js';
 
-const BETA = 0.7;
-const MIN_CAPACITY = 1;
-const MIN_FILL_RATE = 0.5;
-const SCALE_CONSTANT = 0.4;
-const SMOOTH = 0.8;
+/** The limiter's private members the virtual-time loop uses (TypeScript-private only). */
+interface BucketState {
+  enabled: boolean;
+  availableTokens: number;
+  fillRate: number;
+  refillTokenBucket(): void;
+}
+type LimiterApi = Pick<DefaultRateLimiter, 'getSendToken' | 'updateClientSendingRate'>;
 
-const precise = (value: number): number => parseFloat(value.toFixed(8));
+for (const member of ['getCurrentTimeInSeconds', 'acquireTokenBucket', 'refillTokenBucket']) {
+  if (typeof (DefaultRateLimiter.prototype as unknown as Record<string, unknown>)[member] !== 'function') {
+    throw new Error(`The installed SDK's DefaultRateLimiter has no ${member}(): local/adaptive.ts must follow its new shape.`);
+  }
+}
+
+// Typed as a plain constructor: TypeScript would not let a subclass declare members the base
+// declares private, though at run time they are ordinary methods.
+const Base = DefaultRateLimiter as unknown as new () => LimiterApi;
+
+/** The SDK limiter on a virtual clock. A class per clock: the base constructor reads the time before a field could be set. */
+function virtualLimiter(clock: VirtualClock): LimiterApi {
+  return new (class extends Base {
+    getCurrentTimeInSeconds(): number {
+      return clock.now() / 1000;
+    }
+
+    async acquireTokenBucket(amount: number): Promise<void> {
+      const bucket = this as unknown as BucketState;
+      if (!bucket.enabled) return;
+      bucket.refillTokenBucket();
+      while (amount > bucket.availableTokens) {
+        await clock.sleep(((amount - bucket.availableTokens) / bucket.fillRate) * 1000);
+        bucket.refillTokenBucket();
+      }
+      bucket.availableTokens -= amount;
+    }
+  })();
+}
 
 export class AdaptiveRateLimiter {
-  private enabled = false;
-  private availableTokens = 0;
-  private lastMaxRate = 0;
-  private measuredTxRate = 0;
-  private requestCount = 0;
-  private fillRate = MIN_FILL_RATE;
-  private maxCapacity = MIN_CAPACITY;
-  private lastThrottleTime: number;
-  private lastTimestamp = 0;
-  private lastTxRateBucket: number;
-  private timeWindow = 0;
+  private readonly limiter: LimiterApi;
 
-  constructor(private readonly clock: VirtualClock) {
-    this.lastThrottleTime = this.seconds();
-    this.lastTxRateBucket = Math.floor(this.seconds());
+  constructor(clock: VirtualClock) {
+    this.limiter = virtualLimiter(clock);
   }
 
   /** Waits for a send token (no wait until the client has been throttled once). */
-  async acquire(): Promise<void> {
-    if (!this.enabled) return;
-    this.refill();
-    while (this.availableTokens < 1) {
-      await this.clock.sleep(((1 - this.availableTokens) / this.fillRate) * 1000);
-      this.refill();
-    }
-    this.availableTokens -= 1;
+  acquire(): Promise<void> {
+    return this.limiter.getSendToken();
   }
 
-  /** After every response: throttled or not. */
+  /** After every response: throttled or not (what the SDK's adaptive retry strategy tells its limiter). */
   update(throttled: boolean): void {
-    this.updateMeasuredRate();
-    let rate: number;
-    if (throttled) {
-      const rateToUse = this.enabled ? Math.min(this.measuredTxRate, this.fillRate) : this.measuredTxRate;
-      this.lastMaxRate = rateToUse;
-      this.calculateTimeWindow();
-      this.lastThrottleTime = this.seconds();
-      rate = precise(rateToUse * BETA);
-      this.enabled = true;
-    } else {
-      this.calculateTimeWindow();
-      rate = precise(SCALE_CONSTANT * Math.pow(this.seconds() - this.lastThrottleTime - this.timeWindow, 3) + this.lastMaxRate);
-    }
-    const newRate = Math.min(rate, 2 * this.measuredTxRate);
-    this.refill();
-    this.fillRate = Math.max(newRate, MIN_FILL_RATE);
-    this.maxCapacity = Math.max(newRate, MIN_CAPACITY);
-    this.availableTokens = Math.min(this.availableTokens, this.maxCapacity);
-  }
-
-  private seconds(): number {
-    return this.clock.now() / 1000;
-  }
-
-  private refill(): void {
-    const timestamp = this.seconds();
-    if (!this.lastTimestamp) {
-      this.lastTimestamp = timestamp;
-      return;
-    }
-    this.availableTokens = Math.min(this.maxCapacity, this.availableTokens + (timestamp - this.lastTimestamp) * this.fillRate);
-    this.lastTimestamp = timestamp;
-  }
-
-  private calculateTimeWindow(): void {
-    this.timeWindow = precise(Math.pow((this.lastMaxRate * (1 - BETA)) / SCALE_CONSTANT, 1 / 3));
-  }
-
-  private updateMeasuredRate(): void {
-    const t = this.seconds();
-    const bucket = Math.floor(t * 2) / 2;
-    this.requestCount++;
-    if (bucket > this.lastTxRateBucket) {
-      const currentRate = this.requestCount / (bucket - this.lastTxRateBucket);
-      this.measuredTxRate = precise(currentRate * SMOOTH + this.measuredTxRate * (1 - SMOOTH));
-      this.requestCount = 0;
-      this.lastTxRateBucket = bucket;
-    }
+    this.limiter.updateClientSendingRate(throttled ? { errorType: 'THROTTLING' } : {});
   }
 }

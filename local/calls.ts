@@ -5,6 +5,7 @@
  * calls per operation, so tests and benchmarks can assert how many pages and batches a
  * reconcile costs.
  */
+import { DEFAULT_MAX_ATTEMPTS, INITIAL_RETRY_TOKENS, MAXIMUM_RETRY_DELAY, NO_RETRY_INCREMENT, Retry } from '@smithy/core/retry';
 import { ServiceUnavailableError, ThrottledError } from '../lib/errors.js';
 import { AdaptiveRateLimiter } from './adaptive.js';
 import type { VirtualClock } from './clock.js';
@@ -13,11 +14,14 @@ import type { Random } from './random.js';
 import { DEFAULT_RATES, TokenBucket, type RateLimit } from './rate.js';
 
 /**
- * Client-side retry, as the AWS SDK for JavaScript v3 does it. Before retry i (0-based) it waits
- * random() * min(base * 2^i, 20 s), with base 1000 ms after a throttle (50 ms otherwise) in the
- * installed SDK (@smithy/core util-retry). Retries also draw on a per-client retry quota of 500
- * (a throttled retry costs 5; a success refunds what its retry cost, or 1): when the quota runs
- * dry, errors surface without retrying. 'adaptive' adds the client-side rate limiter.
+ * Client-side retry, as the installed AWS SDK for JavaScript v3 does it (@smithy/core/retry,
+ * util-retry/StandardRetryStrategy.js), with the SDK's own constants imported rather than copied.
+ * Before retry i (0-based) it waits random() * min(base * 2^i, 20 s), with base
+ * Retry.throttlingDelay() after a throttle (Retry.delay() otherwise). Retries also draw on a
+ * per-client retry quota (INITIAL_RETRY_TOKENS; a throttled retry costs Retry.throttlingCost(); a
+ * success refunds what its last retry cost, or NO_RETRY_INCREMENT): when the quota runs dry,
+ * errors surface without retrying. 'adaptive' adds the SDK's client-side rate limiter
+ * (adaptive.ts). test/local/retry.test.ts holds ClientRetry to StandardRetryStrategy.
  */
 export interface RetryPolicy {
   mode: 'standard' | 'adaptive';
@@ -27,14 +31,49 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-/** The SDK's own defaults: standard mode, 3 attempts. */
+/** The SDK's own defaults: standard mode, DEFAULT_MAX_ATTEMPTS attempts. */
 export const SDK_DEFAULT_RETRY: RetryPolicy = {
   mode: 'standard',
-  maxAttempts: 3,
-  baseDelayMs: 50,
-  throttlingBaseDelayMs: 1000,
-  maxDelayMs: 20_000,
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
+  baseDelayMs: Retry.delay(),
+  throttlingBaseDelayMs: Retry.throttlingDelay(),
+  maxDelayMs: MAXIMUM_RETRY_DELAY,
 };
+
+/**
+ * One SDK client's retry state. The simulated account retries only throttles (injected faults
+ * surface as the SDK's final error), so only the throttling branch of the strategy is here.
+ */
+export class ClientRetry {
+  private quota = INITIAL_RETRY_TOKENS;
+
+  constructor(
+    readonly policy: RetryPolicy,
+    private readonly random: () => number,
+  ) {}
+
+  /** The retry quota left (StandardRetryStrategy.getCapacity()). */
+  get capacity(): number {
+    return this.quota;
+  }
+
+  /**
+   * After attempt `attempt` (0-based) of a call was throttled: the wait before the next attempt,
+   * or 'attempts' / 'quota' when the SDK gives up and the error surfaces.
+   */
+  afterThrottle(attempt: number): number | 'attempts' | 'quota' {
+    if (attempt + 1 >= this.policy.maxAttempts) return 'attempts';
+    const cost = Retry.throttlingCost();
+    if (this.quota < cost) return 'quota';
+    this.quota -= cost;
+    return Math.floor(this.random() * Math.min(this.policy.throttlingBaseDelayMs * 2 ** attempt, this.policy.maxDelayMs));
+  }
+
+  /** A call succeeded after `retries` throttled retries: the quota gets back what the last one cost. */
+  recordSuccess(retries: number): void {
+    this.quota = Math.min(INITIAL_RETRY_TOKENS, this.quota + (retries > 0 ? Retry.throttlingCost() : NO_RETRY_INCREMENT));
+  }
+}
 
 export type Service = 'ec2' | 'iam' | 'ssm' | 'logs' | 'cloudwatch' | 'dynamodb' | 'sqs' | 'events';
 
@@ -79,9 +118,6 @@ export const FLEETWATCH_RETRY: Record<Service, RetryPolicy> = {
   sqs: { ...SDK_DEFAULT_RETRY, maxAttempts: 5 },
   events: { ...SDK_DEFAULT_RETRY, maxAttempts: 5 },
 };
-
-const RETRY_QUOTA = 500;
-const THROTTLING_RETRY_COST = 5;
 
 /**
  * Faults injected per operation ('*' for all), as probabilities per call that the error
@@ -193,10 +229,9 @@ export class CallMeter {
   }
 }
 
-/** One SDK client's retry state: its retry quota and, in adaptive mode, its rate limiter. */
+/** One SDK client: its retry state and, in adaptive mode, its rate limiter. */
 interface ClientState {
-  policy: RetryPolicy;
-  quota: number;
+  retry: ClientRetry;
   limiter?: AdaptiveRateLimiter;
 }
 
@@ -218,8 +253,7 @@ export class CallLayer {
       const override = isPerService(retry) ? retry[service] : retry;
       const policy = { ...FLEETWATCH_RETRY[service], ...override };
       this.clients.set(service, {
-        policy,
-        quota: RETRY_QUOTA,
+        retry: new ClientRetry(policy, meter.random),
         ...(policy.mode === 'adaptive' && { limiter: new AdaptiveRateLimiter(meter.clock) }),
       });
     }
@@ -240,10 +274,9 @@ export class CallLayer {
     const { meter } = this;
     const clock = meter.clock;
     const client = this.clients.get(SERVICE_OF[operation])!;
-    const { policy, limiter } = client;
+    const { retry, limiter } = client;
     meter.calls[operation]++;
     const fault = meter.fault(operation);
-    let retryCost = 0;
     for (let attempt = 0; ; attempt++) {
       if (limiter) await limiter.acquire();
       meter.requests[operation]++;
@@ -259,19 +292,18 @@ export class CallLayer {
       }
       if (meter.admit(operation)) {
         limiter?.update(false);
-        client.quota = Math.min(RETRY_QUOTA, client.quota + (retryCost || 1));
+        retry.recordSuccess(attempt);
         return serve();
       }
       meter.throttled[operation]++;
       limiter?.update(true);
-      if (attempt + 1 >= policy.maxAttempts || client.quota < THROTTLING_RETRY_COST) {
+      const wait = retry.afterThrottle(attempt);
+      if (typeof wait !== 'number') {
         meter.throttlingErrors[operation]++;
-        const why = attempt + 1 >= policy.maxAttempts ? `after ${policy.maxAttempts} attempts` : 'and the retry quota is exhausted';
+        const why = wait === 'attempts' ? `after ${retry.policy.maxAttempts} attempts` : 'and the retry quota is exhausted';
         throw new ThrottledError(`${operation}: Rate exceeded ${why}`, { resource });
       }
-      client.quota -= THROTTLING_RETRY_COST;
-      retryCost = THROTTLING_RETRY_COST;
-      await clock.sleep(Math.floor(meter.random() * Math.min(policy.throttlingBaseDelayMs * 2 ** attempt, policy.maxDelayMs)));
+      await clock.sleep(wait);
     }
   }
 }

@@ -72,8 +72,8 @@ describe('call counting and paging', () => {
     expect(sim.calls.DescribeLogGroups).toBe(4);
   });
 
-  it('describes a 100,000-instance fleet in a few seconds of real time', async () => {
-    const realStart = performance.now();
+  // How long it takes in real time is the bench's (dry-run section), not a test's.
+  it('describes a 100,000-instance fleet in whole pages', async () => {
     const sim = account({ registrationDelayMs: MINUTE });
     const ids = sim.launchFleet(100_000, (i) => ({ tags: { [SELECTOR]: i % 2 ? 'web' : 'db' }, profileName: PROFILE }));
     await sim.clock.sleep(MINUTE);
@@ -86,6 +86,5 @@ describe('call counting and paging', () => {
     expect(associations).toHaveLength(100_000);
     // Associations: ⌈100,000 / 198⌉, as the state filter takes 2 of a call's 200 filter values.
     expect(sim.calls).toMatchObject({ DescribeInstances: 100, DescribeInstanceInformation: 2000, DescribeIamInstanceProfileAssociations: 506 });
-    expect(performance.now() - realStart).toBeLessThan(10_000);
   });
 });

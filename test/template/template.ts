@@ -1,12 +1,18 @@
 /**
  * Helpers for the template tests: package the service offline with osls into a temporary
  * directory, read the CloudFormation template, and walk its IAM policies.
+ *
+ * A plain `packageService(stage)` packages each stage once per `npm test` run, however many
+ * files ask for it (global-setup.ts provides the run's cache directory): packaging is most of
+ * the suite's time. Packages with arguments or overridden files are made afresh each call.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -44,8 +50,10 @@ const COPIED = new Set(['serverless.yml']);
  * and .esbuild/ (osls empties .serverless/ even with --package), so the tests can run while
  * someone packages in the repository.
  */
-function serviceCopy(overrides: Record<string, string> = {}): string {
-  const dir = temporaryDirectory('fleetwatch-service-');
+function serviceCopy(overrides: Record<string, string> = {}, parent?: string): string {
+  // Under the run's cache directory a copy outlives this file's removeTemporaryDirectories():
+  // other files read the same package; global-setup.ts removes it after the run.
+  const dir = parent ? mkdtempSync(path.join(parent, 'service-')) : temporaryDirectory('fleetwatch-service-');
   linkTree(ROOT, dir, '', overrides);
   return dir;
 }
@@ -74,20 +82,68 @@ function linkTree(from: string, to: string, relative: string, overrides: Record<
  * Runs the local osls binary directly (npx adds a second or two).
  */
 export async function packageService(stage: string, extraArgs: string[] = [], overrides: Record<string, string> = {}): Promise<Packaged> {
-  const service = serviceCopy(overrides);
-  const dir = path.join(service, '.serverless');
-  const { stdout, stderr } = await promisify(execFile)(
-    path.join(ROOT, 'node_modules', '.bin', 'sls'),
-    ['package', '--stage', stage, ...extraArgs],
-    {
+  const cache = packageCache();
+  if (cache && extraArgs.length === 0 && Object.keys(overrides).length === 0) return readPackaged(await packagedOnce(cache, stage));
+  return readPackaged(await runPackage(serviceCopy(overrides), stage, extraArgs));
+}
+
+/** What `sls package` left: the .serverless directory and what it printed. */
+type PackageRun = { dir: string; output: string } | { error: string };
+
+async function runPackage(service: string, stage: string, extraArgs: string[]): Promise<PackageRun> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', stage, ...extraArgs], {
       cwd: service,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1' },
       timeout: 90_000,
       maxBuffer: 16 * 1024 * 1024,
-    },
-  );
-  const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
-  return { dir, template, output: stdout + stderr };
+    });
+    return { dir: path.join(service, '.serverless'), output: stdout + stderr };
+  } catch (error) {
+    const failed = error as { message?: string; stdout?: string; stderr?: string };
+    return { error: `sls package --stage ${stage} failed: ${failed.message ?? String(error)}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`.trim() };
+  }
+}
+
+function readPackaged(run: PackageRun): Packaged {
+  if ('error' in run) throw new Error(run.error);
+  const template = JSON.parse(readFileSync(path.join(run.dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  return { dir: run.dir, template, output: run.output };
+}
+
+/** The run's cache directory, or undefined outside a run with global-setup.ts (then every call packages). */
+function packageCache(): string | undefined {
+  try {
+    return inject('templatePackageCache');
+  } catch {
+    return undefined;
+  }
+}
+
+const WAIT_STEP_MS = 200;
+const WAIT_LIMIT_MS = 180_000;
+
+/**
+ * The stage's package in this run. Test files run in separate workers, so the first to ask
+ * packages (mkdir is atomic: it takes the stage's lock) and writes the outcome; the others wait
+ * for that file. A failed package is written too, so every file fails with sls's message.
+ */
+async function packagedOnce(cache: string, stage: string): Promise<PackageRun> {
+  const outcome = path.join(cache, `${stage}.json`);
+  try {
+    mkdirSync(path.join(cache, `${stage}.lock`));
+  } catch {
+    for (let waited = 0; !existsSync(outcome); waited += WAIT_STEP_MS) {
+      if (waited > WAIT_LIMIT_MS) return { error: `the ${stage} package of this run did not appear in ${cache}` };
+      await sleep(WAIT_STEP_MS);
+    }
+    return JSON.parse(readFileSync(outcome, 'utf8')) as PackageRun;
+  }
+  const run = await runPackage(serviceCopy({}, cache), stage, []);
+  // Written whole, then renamed: a waiting reader never sees half a file.
+  writeFileSync(`${outcome}.tmp`, JSON.stringify(run));
+  renameSync(`${outcome}.tmp`, outcome);
+  return run;
 }
 
 /** The string a value deploys as: a plain string, or the agent-configs.cjs Fn::Join of literal pieces. */
