@@ -441,7 +441,7 @@ async function applyRecordAction(
       await ports.events.publish([{ detailType: SERVICE_EVENTS.silent, detail: { instanceId: id, reason: action.detail, stage: settings.stage } }]);
       return done;
     case 'report-drift':
-      await write((current) => ({ ...draftOf(current, id, now), status: 'drift', lastError: action.detail }));
+      await write((current) => ({ ...draftOf(current, id, now), status: 'drift', configName: action.configName, lastError: action.detail }));
       if (changed) return skipped;
       ports.metrics.count('DriftReported');
       ports.log.warn('drift reported, left alone', { instanceId: id, reason: action.detail });

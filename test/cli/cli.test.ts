@@ -102,6 +102,13 @@ describe('fleetwatch --local', () => {
     expect(status.byStatus).toMatchObject({ configured: 6, invalid: 1, drift: 1 });
   });
 
+  it('status names the configuration a drifted instance selects, and no "sent 0/n" for a rollout that had nothing to send', async () => {
+    const { stdout } = await cli(['status', '--local']);
+    expect(stdout).toMatch(/^i-0+9\s+drift\s+web\s+profile app-profile/m);
+    expect(stdout).toMatch(/^web\s+v1\s+v1 completed\s+2\s/m);
+    expect(stdout).not.toMatch(/sent 0\//);
+  });
+
   it('status prints a table per configuration', async () => {
     const { code, stdout } = await cli(['status', '--local']);
     expect(code).toBe(0);
