@@ -7,33 +7,37 @@
  *
  * `run` is the whole CLI with its output injected; bin/fleetwatch.mjs calls it with the process.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { errorMessage, InvalidInputError } from '../lib/errors.js';
+import { InvalidInputError } from '../lib/errors.js';
 import { formatReport, formatStatus, paint } from '../lib/format.js';
-import { parseReconcileRequest } from '../lib/reconcile-request.js';
 import type { ReconcileReport, ReconcileRequest } from '../lib/reconcile.js';
 import type { FleetStatus } from '../lib/status.js';
 import { processIo, useColor, type Io } from './io.js';
-import { localReconcile, localStatus } from './local.js';
 import { progress } from './progress.js';
-import { invokeReconcile, reconcileFunctionName, type RemoteTarget } from './remote.js';
+import { regionOf } from './region.js';
+import type { RemoteTarget } from './remote.js';
+
+/** Put in by scripts/build-cli.mjs (esbuild `define`); undefined when the CLI runs from source. */
+declare const FLEETWATCH_VERSION: string | undefined;
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const COMMANDS = ['plan', 'apply', 'status'] as const;
 type Command = (typeof COMMANDS)[number];
 
-export const USAGE = `Usage: fleetwatch <plan|apply|status> [options]
+export const USAGE = `Usage: fleetwatch <plan|apply|status|help> [options]
 
 Commands:
   plan                 what a reconcile would do (dry run); changes nothing
   apply                reconcile the fleet (or the scope) and print what was done
   status               per configuration: standing version, rollout, instances current,
                        behind, pending, in flight, failed, unreachable
+  help                 this text
 
 Where:
   --stage <name>       stage of the deployed stack (default dev): invokes fleetwatch-<stage>-reconcile
-  --region <region>    its region (default: AWS_REGION or the profile's region)
+  --region <region>    its region (default: AWS_REGION, else eu-west-1, as sls deploy)
   --profile <name>     AWS profile with the operator's credentials (default: the SDK's chain)
   --local              run against the simulated account instead (no AWS account needed)
   --fleet-size <n>     with --local: n more selected instances in the demo fleet
@@ -48,6 +52,7 @@ What (plan, apply):
 Output:
   --json               the report as JSON on stdout and nothing else (progress stays on stderr)
   -h, --help           this text
+  --version            fleetwatch's version
 
 Exit status: 0 done or nothing to do; 1 an action failed or the function errored;
 2 bad usage or input (nothing was invoked).
@@ -91,19 +96,23 @@ const OPTIONS = {
   lines: { type: 'string' },
   'fleet-size': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
 } as const;
 
-/** The command line as an invocation, or 'help'. Throws UsageError or InvalidInputError. */
-export function parseCommandLine(argv: string[]): Invocation | 'help' {
+/**
+ * The command line as an invocation, 'help' or 'version'. Throws UsageError or InvalidInputError.
+ * `env` gives AWS_REGION (regionOf).
+ */
+export async function parseCommandLine(argv: string[], env: Record<string, string | undefined> = {}): Promise<Invocation | 'help' | 'version'> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    // node:util's messages are clear ("Unknown option '--foo'"); only their type (TypeError) is wrong.
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw usageErrorOf(error);
   }
   const { values, positionals } = parsed;
-  if (values.help) return 'help';
+  if (values.help || positionals[0] === 'help') return 'help';
+  if (values.version) return 'version';
   if (positionals.length === 0) throw new UsageError(`a command is needed: ${COMMANDS.join(', ')}`);
   if (positionals.length > 1) throw new UsageError(`one command at a time; got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
   const command = positionals[0]!;
@@ -120,7 +129,7 @@ export function parseCommandLine(argv: string[]): Invocation | 'help' {
 
   const target: RemoteTarget = {
     stage: values.stage,
-    ...(values.region !== undefined && { region: values.region }),
+    region: regionOf(values.region, env),
     ...(values.profile !== undefined && { profile: values.profile }),
   };
   const common = { command, local: values.local, json: values.json, target, fleetSize };
@@ -137,12 +146,53 @@ export function parseCommandLine(argv: string[]): Invocation | 'help' {
   if (values.config !== undefined) payload.config = values.config;
   if (values['max-instances'] !== undefined) payload.maxInstances = wholeNumber('--max-instances', values['max-instances']);
   if (values.lines !== undefined) payload.lineLimit = wholeNumber('--lines', values.lines);
+  // Loaded here, not at the top: its schemas (zod) would more than double the start of --help.
+  const { parseReconcileRequest } = await import('../lib/reconcile-request.js');
   try {
     return { ...common, payload, request: parseReconcileRequest(payload) };
   } catch (error) {
     if (error instanceof InvalidInputError) throw new InvalidInputError(withOptionNames(error.message, payload));
     throw error;
   }
+}
+
+/**
+ * node:util's parse errors in the CLI's words: "Unknown option '--foo'. To specify a positional
+ * argument starting with a '-', place it at the end…" becomes "unknown option --foo".
+ */
+function usageErrorOf(error: unknown): UsageError {
+  const { code, message } = error as { code?: string; message?: string };
+  const option = /'(-[^' ]+)/.exec(message ?? '')?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    const near = closestOption(option);
+    return new UsageError(`unknown option ${option}${near ? `; did you mean ${near}?` : ''}`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    return new UsageError(/argument missing/.test(message ?? '') ? `${option.split(' ')[0]} needs a value` : `${option} takes no value`);
+  }
+  return new UsageError(message ?? String(error));
+}
+
+/** The known option within two edits of a mistyped one (--instances -> --instance). */
+function closestOption(typed: string): string | undefined {
+  const distance = (a: string, b: string) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length]!;
+  };
+  const candidates = Object.keys(OPTIONS).map((name) => `--${name}`);
+  const [best] = candidates.map((name) => [name, distance(typed, name)] as const).sort((a, b) => a[1] - b[1]);
+  return best && best[1] <= 2 ? best[0] : undefined;
+}
+
+/** The package version: from the build, else package.json beside cli/ (running from source). */
+function version(): string {
+  if (typeof FLEETWATCH_VERSION === 'string') return FLEETWATCH_VERSION;
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 function isCommand(value: string): value is Command {
@@ -169,9 +219,9 @@ function withOptionNames(message: string, payload: Record<string, unknown>): str
 }
 
 export async function run(argv: string[], io: Io = processIo()): Promise<number> {
-  let invocation: Invocation | 'help';
+  let invocation: Invocation | 'help' | 'version';
   try {
-    invocation = parseCommandLine(argv);
+    invocation = await parseCommandLine(argv, io.env);
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof InvalidInputError)) throw error;
     io.stderr.write(`fleetwatch: ${error.message}\nRun "fleetwatch --help" for usage.\n`);
@@ -181,19 +231,33 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
     io.stdout.write(USAGE);
     return EXIT.ok;
   }
+  if (invocation === 'version') {
+    io.stdout.write(`fleetwatch ${version()}\n`);
+    return EXIT.ok;
+  }
   const line = progress(io.stderr);
   try {
     return invocation.local ? await runLocal(invocation, io, line) : await runRemote(invocation, io, line);
   } catch (error) {
     line.done();
-    io.stderr.write(`fleetwatch: ${errorMessage(error)}\n`);
+    io.stderr.write(`fleetwatch: ${inWords(error)}\n`);
     return error instanceof InvalidInputError ? EXIT.usage : EXIT.failed;
   } finally {
     line.done();
   }
 }
 
+/**
+ * An error as a person reads it: its message, without the class name in front. fleetwatch's own
+ * errors name their instance or resource in the message; the class is for logs and code.
+ */
+function inWords(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 async function runLocal(invocation: Invocation, io: Io, line: ReturnType<typeof progress>): Promise<number> {
+  // Loaded for --local only: the simulated account is most of the CLI's code.
+  const { localReconcile, localStatus } = await import('./local.js');
   const color = useColor(io);
   const options = { fleetSize: invocation.fleetSize, progress: line };
   if (invocation.command === 'status') {
@@ -213,20 +277,24 @@ async function runLocal(invocation: Invocation, io: Io, line: ReturnType<typeof 
 }
 
 async function runRemote(invocation: Invocation, io: Io, line: ReturnType<typeof progress>): Promise<number> {
+  // Loaded for a deployed stage only: the AWS SDK takes longer to load than the rest of the CLI.
+  const { invokeReconcile, reconcileFunctionName } = await import('./remote.js');
   const name = reconcileFunctionName(invocation.target.stage);
-  line.phase(`waiting for ${name}`);
+  line.phase(`waiting for ${name} in ${invocation.target.region}`);
   let result;
   try {
     result = await invokeReconcile(invocation.target, invocation.payload);
   } catch (error) {
     line.done();
-    const hint = remoteHint(error, invocation.target);
-    io.stderr.write(`fleetwatch: ${errorMessage(error)}\n${hint ? `${hint}\n` : ''}`);
+    const hint = remoteHint(error, invocation.target, name);
+    io.stderr.write(`fleetwatch: ${inWords(error)}\n${hint ? `${hint}\n` : ''}`);
     return EXIT.failed;
   }
   line.done();
   if (!result.ok) {
-    io.stderr.write(`fleetwatch: ${name} failed: ${result.errorType}: ${result.errorMessage}\n`);
+    // Lambda's own failures (Runtime.ImportModuleError, Sandbox.Timedout) say little without their type.
+    const lambdaType = /^(Runtime|Sandbox|Function)\./.test(result.errorType) ? ` (Lambda: ${result.errorType})` : '';
+    io.stderr.write(`fleetwatch: ${name} failed: ${result.errorMessage}${lambdaType}\n`);
     return EXIT.failed;
   }
   if (invocation.command === 'status') return printStatus(result.payload as FleetStatus, io, invocation.json);
@@ -234,17 +302,15 @@ async function runRemote(invocation: Invocation, io: Io, line: ReturnType<typeof
 }
 
 /** What to do about the errors an operator meets first: no region, no credentials, wrong stage. */
-function remoteHint(error: unknown, target: RemoteTarget): string | undefined {
+function remoteHint(error: unknown, target: RemoteTarget, functionName: string): string | undefined {
   const name = error instanceof Error ? error.name : '';
-  const message = error instanceof Error ? error.message : '';
-  if (/region is missing/i.test(message)) return '  pass --region, or set AWS_REGION (or a region in the AWS profile)';
   if (name === 'CredentialsProviderError') {
     return target.profile
       ? `  check AWS profile ${JSON.stringify(target.profile)} (for SSO: aws sso login --profile ${target.profile})`
       : '  pass --profile, or set AWS credentials in the environment (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)';
   }
-  if (name === 'ResourceNotFoundException') return `  is stage ${target.stage} deployed${target.region ? ` in ${target.region}` : ''}? (sls deploy --stage ${target.stage})`;
-  if (name === 'AccessDeniedException') return `  the operator's credentials need lambda:InvokeFunction on ${reconcileFunctionName(target.stage)}`;
+  if (name === 'ResourceNotFoundException') return `  is stage ${target.stage} deployed in ${target.region}? (sls deploy --stage ${target.stage} --region ${target.region})`;
+  if (name === 'AccessDeniedException') return `  the operator's credentials need lambda:InvokeFunction on ${functionName}`;
   return undefined;
 }
 

@@ -6,7 +6,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
 export interface RemoteTarget {
   stage: string;
-  region?: string;
+  /** cli/region.ts regionOf: the same rule as `sls deploy`. */
+  region: string;
   profile?: string;
 }
 
@@ -20,8 +21,7 @@ export function reconcileFunctionName(stage: string): string {
 /** The CLI's one composition point for the SDK. */
 export function lambdaClient(target: RemoteTarget): LambdaClient {
   return new LambdaClient({
-    // Unset: the SDK's chain (AWS_REGION, the profile's region) decides, as the AWS CLI would.
-    ...(target.region && { region: target.region }),
+    region: target.region,
     ...(target.profile && { profile: target.profile }),
     // The function runs for up to 15 minutes. A retry after a dropped connection would start a
     // second reconcile while the first may still be running; report the error and let the

@@ -363,7 +363,8 @@ async function applyRecordAction(
     return !('unchanged' in result && result.unchanged === lifecycle.RECORD_CHANGED);
   };
   const skipped = { status: 'skipped', detail: lifecycle.RECORD_CHANGED } as const;
-  const reported = (status: lifecycle.ReportedStatus) => write((current) => lifecycle.report(current, { instanceId, status, why: action.detail }, now));
+  const reported = (status: lifecycle.ReportedStatus, configName?: string) =>
+    write((current) => lifecycle.report(current, { instanceId, status, why: action.detail, configName }, now));
   switch (action.kind) {
     case 'wait-for-registration': {
       if (!(await write((current) => lifecycle.waitForRegistration(current, { instanceId, why: action.detail }, now)))) return skipped;
@@ -388,7 +389,7 @@ async function applyRecordAction(
       await ports.events.publish([{ detailType: SERVICE_EVENTS.silent, detail: { instanceId, reason: action.detail, stage: settings.stage } }]);
       return done;
     case 'report-drift':
-      if (!(await reported('drift'))) return skipped;
+      if (!(await reported('drift', action.configName))) return skipped;
       ports.metrics.count('DriftReported');
       ports.log.warn('drift reported, left alone', { instanceId, reason: action.detail });
       return done;

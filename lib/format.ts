@@ -90,9 +90,13 @@ const STATUS_TONES: Record<string, Tone> = { configured: 'green', failed: 'red',
  */
 export function formatStatus(status: FleetStatus, options: { color?: boolean } = {}): string {
   const count = (n: number) => (n === 0 ? '-' : String(n));
+  // "sent 20/40" tells how far a rollout in progress is. Once it is over, the instance columns say
+  // where the fleet stands: a version's first rollout sends nothing to instances still onboarding
+  // (they take it as they register), and "sent 0/2" beside "2 current" read as a contradiction.
   const rollout = (c: ConfigurationStatus) =>
     c.rollout
-      ? `v${c.rollout.version} ${c.rollout.status}, sent ${c.rollout.sent}/${c.rollout.total}` +
+      ? `v${c.rollout.version} ${c.rollout.status}` +
+        (c.rollout.status === 'in-progress' ? `, sent ${c.rollout.sent}/${c.rollout.total}` : c.rollout.sent ? `, sent ${c.rollout.sent}` : '') +
         (c.rollout.succeeded ? `, ${c.rollout.succeeded} ok` : '') +
         (c.rollout.failed ? `, ${c.rollout.failed} failed` : '')
       : '-';

@@ -62,7 +62,8 @@ export type Action =
   | ({ kind: 'wait-for-registration'; instanceId: string } & Why)
   | ({ kind: 'report-unreachable'; instanceId: string } & Why)
   | ({ kind: 'report-invalid'; instanceId: string } & Why)
-  | ({ kind: 'report-drift'; instanceId: string } & Why)
+  /** configName: the configuration the instance selects, so its record (and status) can say so. */
+  | ({ kind: 'report-drift'; instanceId: string; configName: string } & Why)
   | ({ kind: 'report-silent'; instanceId: string } & Why)
   | ({ kind: 'deselect'; instanceId: string } & Why)
   | ({ kind: 'mark-configured'; instanceId: string; configName: string; version: number } & Why)
@@ -145,7 +146,7 @@ export function plan(input: PlanInput): Action[] {
     if (profile.drift) {
       // Report mode: the drift is reported and nothing changes on this instance (DESIGN.md 1).
       if (record?.status !== 'drift' || record.lastError !== profile.drift) {
-        reports.push({ kind: 'report-drift', instanceId: id, reason: 'foreign profile lacks policies', detail: profile.drift });
+        reports.push({ kind: 'report-drift', instanceId: id, configName: selection.configuration.configName, reason: 'foreign profile lacks policies', detail: profile.drift });
       }
       continue;
     }

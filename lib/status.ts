@@ -5,7 +5,7 @@
  */
 import type { Settings } from './config.js';
 import { observeConfigSet } from './observe.js';
-import type { InstanceRecord, Ports, RolloutRecord } from './ports.js';
+import type { InstanceRecord, Ports, RecordStatus, RolloutRecord } from './ports.js';
 
 export interface ConfigurationStatus {
   configName: string;
@@ -29,6 +29,12 @@ export interface FleetStatus {
   problems: { instanceId: string; status: string; configName?: string; error: string }[];
 }
 
+/**
+ * Records counted in their configuration's instance columns. Not closed or deselected ones, nor a
+ * reported drift: it waits for a person, and the problems list names it with its configuration.
+ */
+const COUNTED: ReadonlySet<RecordStatus> = new Set<RecordStatus>(['pending', 'in-flight', 'configured', 'failed', 'unreachable']);
+
 export async function fleetStatus(ports: Ports, settings: Settings, problemLimit = 50): Promise<FleetStatus> {
   const [configs, records, rollouts] = await Promise.all([
     observeConfigSet(ports, settings),
@@ -43,7 +49,7 @@ export async function fleetStatus(ports: Ports, settings: Settings, problemLimit
     const rollout = rolloutOf.get(configName);
     const instances: Record<InstanceBucket, number> = { current: 0, behind: 0, pending: 0, inFlight: 0, failed: 0, unreachable: 0 };
     for (const record of records) {
-      if (record.configName !== configName || record.status === 'closed' || record.status === 'deselected') continue;
+      if (record.configName !== configName || !COUNTED.has(record.status)) continue;
       instances[bucketOf(record, usable?.version)]++;
     }
     return {

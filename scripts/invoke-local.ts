@@ -34,6 +34,17 @@ export interface LocalInvocation {
   records: unknown[];
 }
 
+/** `sls invoke local` failed: `message` is what osls printed, `exitCode` its exit status. */
+export class InvokeLocalError extends Error {
+  override name = 'InvokeLocalError';
+  constructor(
+    message: string,
+    readonly exitCode: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
 export async function invokeLocal(functionName: string, eventFile: string): Promise<LocalInvocation> {
   const moto = await startMoto();
   try {
@@ -84,7 +95,11 @@ export async function invokeLocal(functionName: string, eventFile: string): Prom
           FLEETWATCH_WORK_QUEUE_URL: QueueUrl!,
         },
       },
-    );
+    ).catch((error: { stdout?: string; stderr?: string; code?: number; message: string }) => {
+      // osls writes its own error ("Function "nope" doesn't exist in this Service") to stdout;
+      // execFile's message holds only the command line and stderr. Pass osls's words on.
+      throw new InvokeLocalError(`${error.stdout ?? ''}${error.stderr ?? ''}`.trim() || error.message, error.code);
+    });
 
     const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
     const { Items } = await dynamo.send(new ScanCommand({ TableName: `${prefix}-state` }));
@@ -107,7 +122,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
     (error: unknown) => {
       console.error(error instanceof Error ? error.message : error);
-      process.exitCode = 1;
+      process.exitCode = error instanceof InvokeLocalError && error.exitCode ? error.exitCode : 1;
     },
   );
 }

@@ -4,22 +4,16 @@
 /**
  * The stage's CloudWatch dashboard: the service's own metrics (what was onboarded, configured,
  * failed, unreachable; commands; rollouts; events taken and rejected), the work still pending on
- * the queue and its DLQ, and each function's errors. Resolved by serverless.yml through
+ * the queue, its DLQ and the failed-event queue, each function's errors, and the state of the
+ * stage's alarms (serverless/alarms.cjs). Resolved by serverless.yml through
  * ${file(serverless/dashboard.cjs):resources}.
  *
  * Every metric the code emits is in SERVICE_METRICS below; test/template/dashboard.test.ts greps
  * lib/ and functions/ for the names emitted and fails when one is missing here.
  */
+const { alarmNames } = require('./alarms.cjs');
 const { FUNCTION_STATEMENTS } = require('./iam.cjs');
-
-const SERVICE = 'fleetwatch';
-/**
- * Powertools Metrics (functions/runtime.ts: namespace and serviceName "fleetwatch") publishes
- * every metric with the single dimension service=<serviceName>. A CloudWatch metric is identified
- * by its exact dimension set, so the dashboard must name exactly that set to find the data.
- */
-const NAMESPACE = SERVICE;
-const DIMENSIONS = ['service', SERVICE];
+const { SERVICE, NAMESPACE, DIMENSIONS } = require('./metrics.cjs');
 
 const RED = '#d62728';
 const ORANGE = '#ff7f0e';
@@ -61,6 +55,8 @@ const GRAPHS = [
 
 /** Every metric widget names its region; Fn::Sub puts in the stack's, so one body serves any region. */
 const REGION = '${AWS::Region}';
+/** An alarm widget names alarms by ARN; Fn::Sub puts in the stack's partition, region and account. */
+const alarmArn = (name) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`;
 const PERIOD = 300;
 
 function serviceMetric({ name, label, color }) {
@@ -89,8 +85,17 @@ function dashboardBody(stage) {
           '`npx fleetwatch status --stage ' + stage + '`; what a reconcile would do: `npx fleetwatch plan --stage ' + stage + '`.',
       },
     },
+    // The stage's alarms (serverless/alarms.cjs), red when firing: the first thing to look at.
+    {
+      type: 'alarm',
+      x: 0,
+      y: 2,
+      width: 24,
+      height: 4,
+      properties: { title: 'Alarms', alarms: alarmNames(stage).map(alarmArn), sortBy: 'stateUpdatedTimestamp' },
+    },
     metricWidget(
-      { x: 0, y: 2, width: 24, height: 3 },
+      { x: 0, y: 6, width: 24, height: 3 },
       {
         title: 'At a glance (sums over the time range)',
         view: 'singleValue',
@@ -102,19 +107,20 @@ function dashboardBody(stage) {
     // Pending work: items waiting on the queue (instances still to onboard, registrations being
     // waited for), and what gave up after maxReceiveCount on the DLQ.
     metricWidget(
-      { x: 0, y: 5, width: 12, height: 6 },
+      { x: 0, y: 9, width: 12, height: 6 },
       {
-        title: 'Pending work: work queue and dead-letter queue',
+        title: 'Pending work: work queue, dead-letter queue, failed events',
         stat: 'Maximum',
         metrics: [
           ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', `${prefix}-work`, { label: 'work queue: visible' }],
           ['AWS/SQS', 'ApproximateNumberOfMessagesDelayed', 'QueueName', `${prefix}-work`, { label: 'work queue: delayed (waiting for registration)' }],
           ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', `${prefix}-work-dlq`, { label: 'dead-letter queue', color: RED }],
+          ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', `${prefix}-event-failures`, { label: 'failed events (on-failure queue)', color: ORANGE }],
         ],
       },
     ),
     metricWidget(
-      { x: 12, y: 5, width: 12, height: 6 },
+      { x: 12, y: 9, width: 12, height: 6 },
       {
         title: 'Lambda errors per function',
         stat: 'Sum',
@@ -123,7 +129,7 @@ function dashboardBody(stage) {
     ),
     ...GRAPHS.map(({ widget, title }, index) =>
       metricWidget(
-        { x: (index % 2) * 12, y: 11 + Math.floor(index / 2) * 6, width: 12, height: 6 },
+        { x: (index % 2) * 12, y: 15 + Math.floor(index / 2) * 6, width: 12, height: 6 },
         { title, stat: 'Sum', metrics: SERVICE_METRICS.filter((metric) => metric.widget === widget).map(serviceMetric) },
       ),
     ),

@@ -27,6 +27,7 @@ const REF = {
   stateTable: 'StateTable',
   workQueue: 'WorkQueue',
   workDeadLetterQueue: 'WorkDeadLetterQueue',
+  eventFailureQueue: 'EventFailureQueue',
 };
 
 const sub = (template) => ({ 'Fn::Sub': template });
@@ -174,6 +175,17 @@ const statements = {
     Resource: [getAtt(REF.workQueue, 'Arn')],
   }),
 
+  /**
+   * The on-failure destination of an EventBridge-invoked function (serverless.yml
+   * custom.onFailure): Lambda sends the failed event there with the function's own role, and osls
+   * adds that permission only to a role it generates, not to ours.
+   */
+  eventFailureQueueSend: () => ({
+    Effect: 'Allow',
+    Action: ['sqs:SendMessage'],
+    Resource: [getAtt(REF.eventFailureQueue, 'Arn')],
+  }),
+
   /** The service's own events on the default bus, source "fleetwatch" only (lib/aws/events.ts EVENT_SOURCE). */
   serviceEvents: () => ({
     Effect: 'Allow',
@@ -207,17 +219,17 @@ const FULL_RECONCILE = [
 
 const FUNCTION_STATEMENTS = {
   // Observe, plan and execute for the whole fleet or a scope.
-  reconcile: [...BASE, ...FULL_RECONCILE],
+  reconcile: [...BASE, ...FULL_RECONCILE, 'eventFailureQueueSend'],
   // The same work for one instance or one rollout wave, fed by the work queue.
   worker: [...BASE, ...FULL_RECONCILE, 'workQueueConsume'],
   // Events only enqueue.
-  instanceState: [...BASE, 'workQueueSend'],
-  tagChange: [...BASE, 'workQueueSend'],
+  instanceState: [...BASE, 'workQueueSend', 'eventFailureQueueSend'],
+  tagChange: [...BASE, 'workQueueSend', 'eventFailureQueueSend'],
   // Validates the new version and records the rollout; a deleted parameter is reported with the
   // instances that select it (a describe).
-  parameterChange: [...BASE, 'readConfigParameters', 'ec2Describe', 'stateTableRead', 'stateTableWrite', 'workQueueSend', 'serviceEvents'],
+  parameterChange: [...BASE, 'readConfigParameters', 'ec2Describe', 'stateTableRead', 'stateTableWrite', 'workQueueSend', 'serviceEvents', 'eventFailureQueueSend'],
   // Records the outcome (reading the failure text from SSM), counts it on the rollout.
-  commandOutcome: [...BASE, 'commandInvocations', 'stateTableRead', 'stateTableWrite', 'workQueueSend', 'serviceEvents'],
+  commandOutcome: [...BASE, 'commandInvocations', 'stateTableRead', 'stateTableWrite', 'workQueueSend', 'serviceEvents', 'eventFailureQueueSend'],
 };
 
 /** "reconcile" -> "ReconcileRole", "ec2-events" -> "Ec2EventsRole". */

@@ -191,8 +191,13 @@ export function waitForRegistration(record: InstanceRecord | undefined, input: {
 /** Statuses that report a problem and leave the instance alone; a silent agent is reported failed. */
 export type ReportedStatus = 'unreachable' | 'invalid' | 'drift' | 'failed';
 
-export function report(record: InstanceRecord | undefined, input: { instanceId: string; status: ReportedStatus; why: string }, now: number): Next {
-  return { ...draftOf(record, input.instanceId, now), status: input.status, lastError: input.why };
+export function report(
+  record: InstanceRecord | undefined,
+  input: { instanceId: string; status: ReportedStatus; why: string; /** the configuration the instance selects, for status */ configName?: string },
+  now: number,
+): Next {
+  const draft = { ...draftOf(record, input.instanceId, now), status: input.status, lastError: input.why };
+  return input.configName === undefined ? draft : { ...draft, configName: input.configName };
 }
 
 export function deselect(record: InstanceRecord | undefined, input: { instanceId: string }, now: number): Next {

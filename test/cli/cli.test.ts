@@ -4,12 +4,14 @@
  * One test spawns bin/fleetwatch.mjs, as `npx fleetwatch` does.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
+import { DEFAULT_REGION } from '../../cli/region.js';
 import type { ReconcileReport } from '../../lib/reconcile.js';
 import type { FleetStatus } from '../../lib/status.js';
 
@@ -100,6 +102,13 @@ describe('fleetwatch --local', () => {
     expect(status.byStatus).toMatchObject({ configured: 6, invalid: 1, drift: 1 });
   });
 
+  it('status names the configuration a drifted instance selects, and no "sent 0/n" for a rollout that had nothing to send', async () => {
+    const { stdout } = await cli(['status', '--local']);
+    expect(stdout).toMatch(/^i-0+9\s+drift\s+web\s+profile app-profile/m);
+    expect(stdout).toMatch(/^web\s+v1\s+v1 completed\s+2\s/m);
+    expect(stdout).not.toMatch(/sent 0\//);
+  });
+
   it('status prints a table per configuration', async () => {
     const { code, stdout } = await cli(['status', '--local']);
     expect(code).toBe(0);
@@ -117,7 +126,8 @@ describe('fleetwatch --local', () => {
     const { code, stdout, stderr } = await cli(['apply', '--local', '--max-instances', '2']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toContain('ScopeTooLargeError: scope holds 9 instances, more than maxInstances 2; nothing was changed');
+    // In words: the message, not the error's class name.
+    expect(stderr).toBe('fleetwatch: scope holds 9 instances, more than maxInstances 2; nothing was changed\n');
   });
 
   it('shows progress phases on a terminal stderr, and nothing on stderr otherwise', async () => {
@@ -141,8 +151,10 @@ describe('bad input: exit 2, a clear message, nothing run', () => {
     [['deploy'], /unknown command "deploy"; expected plan, apply, status/],
     [[], /a command is needed/],
     [['plan', 'apply'], /one command at a time/],
-    [['plan', '--frobnicate'], /Unknown option '--frobnicate'/],
-    [['plan', '--stage'], /argument missing/],
+    [['plan', '--frobnicate'], /^fleetwatch: unknown option --frobnicate\n/],
+    [['plan', '--instances', 'i-0123456789abcdef0'], /^fleetwatch: unknown option --instances; did you mean --instance\?\n/],
+    [['plan', '--stage'], /^fleetwatch: --stage needs a value\n/],
+    [['plan', '--local=yes'], /^fleetwatch: --local takes no value\n/],
     [['plan', '--stage', 'dev;rm'], /--stage "dev;rm" is not a stage name/],
     [['status', '--instance', 'i-0123456789abcdef0'], /status reads the whole fleet; it takes no --instance/],
     [['plan', '--fleet-size', '5'], /--fleet-size applies only with --local/],
@@ -156,11 +168,19 @@ describe('bad input: exit 2, a clear message, nothing run', () => {
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
   });
 
-  it('--help prints usage on stdout, exit 0', async () => {
-    const { code, stdout } = await cli(['--help']);
-    expect(code).toBe(0);
-    expect(stdout).toMatch(/^Usage: fleetwatch <plan\|apply\|status>/);
-    expect(stdout).toContain('Exit status:');
+  it('--help and `help` print usage on stdout, exit 0', async () => {
+    for (const argv of [['--help'], ['help'], ['help', 'plan'], ['plan', '-h']]) {
+      const { code, stdout, stderr } = await cli(argv);
+      expect(code, argv.join(' ')).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/^Usage: fleetwatch <plan\|apply\|status\|help>/);
+      expect(stdout).toContain('Exit status:');
+    }
+  });
+
+  it('--version prints the package version, exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await cli(['--version'])).toEqual({ code: 0, stdout: `fleetwatch ${version}\n`, stderr: '' });
   });
 });
 
@@ -207,7 +227,7 @@ describe('fleetwatch against a deployed stage (Lambda mocked)', () => {
     expect(stderr).toContain('2 action(s) failed');
   });
 
-  it('a function error prints its type and message, exit 1', async () => {
+  it('a function error prints its message in words, exit 1', async () => {
     lambda.on(InvokeCommand).resolves({
       StatusCode: 200,
       FunctionError: 'Unhandled',
@@ -216,27 +236,63 @@ describe('fleetwatch against a deployed stage (Lambda mocked)', () => {
     const { code, stdout, stderr } = await cli(['apply', '--region', 'eu-west-1', '--max-instances', '100']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe('fleetwatch: fleetwatch-dev-reconcile failed: ScopeTooLargeError: scope holds 900 instances, more than maxInstances 100; nothing was changed\n');
+    expect(stderr).toBe('fleetwatch: fleetwatch-dev-reconcile failed: scope holds 900 instances, more than maxInstances 100; nothing was changed\n');
+  });
+
+  it('a Lambda runtime failure keeps its type, which is all it says', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 900.00 seconds' }) });
+    const { code, stderr } = await cli(['apply', '--region', 'eu-west-1']);
+    expect(code).toBe(1);
+    expect(stderr).toBe('fleetwatch: fleetwatch-dev-reconcile failed: Task timed out after 900.00 seconds (Lambda: Sandbox.Timedout)\n');
   });
 
   it('an AWS error (no such function) is reported, exit 1', async () => {
     lambda.on(InvokeCommand).rejects(new ResourceNotFoundException({ message: 'Function not found: fleetwatch-qa-reconcile', $metadata: {} }));
     const { code, stderr } = await cli(['plan', '--stage', 'qa', '--region', 'eu-west-1']);
     expect(code).toBe(1);
-    expect(stderr).toContain('ResourceNotFoundException: Function not found: fleetwatch-qa-reconcile');
+    expect(stderr).toMatch(/^fleetwatch: Function not found: fleetwatch-qa-reconcile\n/);
     expect(stderr).toContain('is stage qa deployed in eu-west-1?');
   });
 
   it('shows a waiting line only when stderr is a terminal', async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(planned) });
-    expect((await cli(['plan', '--region', 'eu-west-1', '--json'], { stderrTty: true })).stderr).toContain('waiting for fleetwatch-dev-reconcile… 0 s');
+    expect((await cli(['plan', '--region', 'eu-west-1', '--json'], { stderrTty: true })).stderr).toContain('waiting for fleetwatch-dev-reconcile in eu-west-1… 0 s');
     expect((await cli(['plan', '--region', 'eu-west-1', '--json'])).stderr).toBe('');
   });
 });
 
-describe('bin/fleetwatch.mjs', () => {
+describe('the region', () => {
+  it('is --region, else AWS_REGION, else eu-west-1: the rule serverless.yml deploys with', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ configurations: [], byStatus: {}, problems: [] }) });
+    const regions: string[] = [];
+    for (const [argv, env] of [[['--region', 'ap-south-1'], { AWS_REGION: 'us-east-1' }], [[], { AWS_REGION: 'us-east-1' }], [[], {}]] as const) {
+      await cli(['status', ...argv], { env });
+      regions.push(await lambda.commandCalls(InvokeCommand).at(-1)!.thisValue.config.region());
+    }
+    expect(regions).toEqual(['ap-south-1', 'us-east-1', DEFAULT_REGION]);
+    const serverlessYml = readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8');
+    expect(serverlessYml).toMatch(new RegExp(`^  region: \\$\\{opt:region, env:AWS_REGION, '${DEFAULT_REGION}'\\}$`, 'm'));
+  });
+});
+
+describe('bin/fleetwatch.mjs, as built by npm ci / npm run build', () => {
+  // The bin runs the JavaScript build (dist/), not the TypeScript: build what this checkout holds.
+  beforeAll(() => promisify(execFile)(process.execPath, [path.join(ROOT, 'scripts', 'build-cli.mjs')], { cwd: ROOT }), 60_000);
   const node = (args: string[]) =>
     promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'fleetwatch.mjs'), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
+
+  it('--version prints the version', async () => {
+    expect((await node(['--version'])).stdout).toMatch(/^fleetwatch \d+\.\d+\.\d+\n$/);
+  });
+
+  it('a remote error reaches stderr without the SDK\'s Node-version warning, exit 1', async () => {
+    // Nothing listens on port 9: the call fails at once, after the SDK has loaded.
+    const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
+    delete (env as Record<string, string | undefined>).AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+    const failed = await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin', 'fleetwatch.mjs'), 'plan', '--region', 'eu-west-1'], { cwd: ROOT, env }).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toMatch(/^fleetwatch: connect ECONNREFUSED 127\.0\.0\.1:9\n$/);
+  });
 
   it('--help exits 0 with the usage', async () => {
     const { stdout } = await node(['--help']);

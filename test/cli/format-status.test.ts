@@ -45,6 +45,15 @@ describe('formatStatus', () => {
     expect(coloured.map((line) => line.replace(/\u001b\[\d+m/g, ''))).toEqual(plain);
   });
 
+  it('shows how far a rollout in progress is, and only what a finished one sent', () => {
+    const finished = (sent: number): FleetStatus => ({
+      ...status,
+      configurations: [{ ...status.configurations[0]!, heldBack: undefined, rollout: { version: 3, status: 'completed', total: 2, sent, succeeded: 0, failed: 0 } }],
+    });
+    expect(formatStatus(finished(0))).toMatch(/^web\s+v3\s+v3 completed\s+17\s/m);
+    expect(formatStatus(finished(2))).toMatch(/^web\s+v3\s+v3 completed, sent 2\s+17\s/m);
+  });
+
   it('says so when there are no records yet', () => {
     expect(formatStatus({ configurations: [], byStatus: {}, problems: [] })).toContain('no instance records yet');
   });

@@ -19,6 +19,10 @@ describe('sls invoke local against moto', () => {
     expect(result.records).toEqual([expect.objectContaining({ instanceId: { S: 'rollout#web' }, status: { S: 'in-progress' } })]);
   });
 
+  it('passes osls\'s own error on: an unknown function is named as osls names it', { timeout: 120_000 }, async () => {
+    await expect(invokeLocal('nope', 'events/ec2-running.json')).rejects.toThrow('Function "nope" doesn\'t exist in this Service');
+  });
+
   it('a malformed event is logged with its reason and changes nothing', { timeout: 120_000 }, async () => {
     const result = await invokeLocal('tagChange', 'events/near-miss-tag-volume.json');
     expect(result.output).toContain('"message":"event rejected"');

@@ -104,10 +104,10 @@ describe('the packaged dashboard', () => {
   beforeAll(async () => {
     dev = await packageService('dev');
     const text = dev.template.Resources.Dashboard.Properties.DashboardBody['Fn::Sub'] as string;
-    // Fn::Sub must have nothing to substitute but the region.
+    // Fn::Sub must have nothing to substitute but the region, and the partition and account of the alarms' ARNs.
     expect([...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1])).toEqual(expect.arrayContaining(['AWS::Region']));
-    expect(new Set([...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]))).toEqual(new Set(['AWS::Region']));
-    body = JSON.parse(text.replaceAll('${AWS::Region}', 'eu-west-1'));
+    expect(new Set([...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]))).toEqual(new Set(['AWS::Region', 'AWS::Partition', 'AWS::AccountId']));
+    body = JSON.parse(text.replaceAll('${AWS::Region}', 'eu-west-1').replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::AccountId}', '123456789012'));
   }, 120_000);
   afterAll(() => removeTemporaryDirectories());
 
@@ -133,8 +133,9 @@ describe('the packaged dashboard', () => {
 
   it('graphs pending work on the queues the template creates', () => {
     const queues = new Set(metricRows(body).filter((row) => row.namespace === 'AWS/SQS').map((row) => row.dimensions[1]));
-    expect(queues).toEqual(new Set([dev.template.Resources.WorkQueue.Properties.QueueName, dev.template.Resources.WorkDeadLetterQueue.Properties.QueueName]));
-    expect(metricRows(body).filter((row) => row.name === 'ApproximateNumberOfMessagesVisible')).toHaveLength(2);
+    const created = ['WorkQueue', 'WorkDeadLetterQueue', 'EventFailureQueue'].map((id) => dev.template.Resources[id].Properties.QueueName);
+    expect(queues).toEqual(new Set(created));
+    expect(metricRows(body).filter((row) => row.name === 'ApproximateNumberOfMessagesVisible')).toHaveLength(3);
   });
 
   it('graphs the errors of every function the template creates', () => {

@@ -372,7 +372,7 @@ describe('queue and table', () => {
 describe('tags', () => {
   it('tags everything fleetwatch creates that CloudFormation can tag', () => {
     const taggable = Object.entries(t.Resources as Record<string, Json>).filter(
-      ([id, r]) => !id.startsWith('ServerlessDeploymentBucket') && r.Type !== 'AWS::IAM::InstanceProfile' && r.Type !== 'AWS::Lambda::Permission' && r.Type !== 'AWS::Lambda::Version' && r.Type !== 'AWS::Lambda::EventSourceMapping' && r.Type !== 'AWS::CloudWatch::Dashboard',
+      ([id, r]) => !id.startsWith('ServerlessDeploymentBucket') && r.Type !== 'AWS::IAM::InstanceProfile' && r.Type !== 'AWS::Lambda::Permission' && r.Type !== 'AWS::Lambda::Version' && r.Type !== 'AWS::Lambda::EventSourceMapping' && r.Type !== 'AWS::CloudWatch::Dashboard' && r.Type !== 'AWS::Lambda::EventInvokeConfig',
     );
     for (const [id, resource] of taggable) {
       const tags = resource.Properties.Tags;
