@@ -85,7 +85,7 @@ export async function startRollout(ports: Ports, settings: Settings, configName:
     startedAt: now,
     updatedAt: now,
   };
-  const validation = validateAgentConfig(parameter.value);
+  const validation = validateAgentConfig(parameter.value, settings);
   if (!validation.ok) {
     const reason = validation.problems.join('; ');
     const stored = await putRollout(ports, { ...base, status: 'rejected', reason }, existing?.revision);
