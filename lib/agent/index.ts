@@ -6,6 +6,7 @@ export {
   parameterTierFor,
   parseAgentConfig,
   validateAgentConfig,
+  validateAgentDocument,
 } from './validate.js';
 export type { AgentConfigPolicy } from './rules.js';
 export { NO_STAGE_POLICY } from './rules.js';

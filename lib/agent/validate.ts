@@ -71,26 +71,36 @@ export function validateAgentConfig(text: string, policy: AgentConfigPolicy = NO
     return { ok: false, problems: [`$: not valid JSON (${error instanceof Error ? error.message : String(error)})`] };
   }
   if (!isObject(document)) return { ok: false, problems: [`$: must be a JSON object (got ${describe(document)})`] };
-
-  // Layer one: the agent's schema. Nothing else is judged on a document the agent rejects.
-  const schemaProblems = agentSchemaProblems(document);
   const minified = JSON.stringify(document);
   const bytes = Buffer.byteLength(minified, 'utf8');
   const sizeProblems =
     bytes > ADVANCED_PARAMETER_MAX_BYTES
       ? [`$: minified configuration is ${bytes} bytes; an Advanced parameter holds at most ${ADVANCED_PARAMETER_MAX_BYTES}`]
       : [];
-  if (schemaProblems.length > 0) return { ok: false, problems: [...schemaProblems, ...sizeProblems] };
+  const content = validateAgentDocument(document, policy);
+  if (!content.ok) return { ok: false, problems: [...content.problems, ...sizeProblems] };
+  if (sizeProblems.length > 0) return { ok: false, problems: sizeProblems };
+  return { ok: true, config: { document, minified, ...content.derived } };
+}
+
+/**
+ * The content rules alone, on a parsed document (the parameter's JSON and size are the caller's:
+ * serverless/agent-configs.cjs words those itself at package time).
+ */
+export function validateAgentDocument(
+  document: Record<string, unknown>,
+  policy: AgentConfigPolicy = NO_STAGE_POLICY,
+): { ok: true; derived: Pick<AgentConfig, 'logGroups' | 'logGroupsElsewhere'> } | { ok: false; problems: string[] } {
+  // Layer one: the agent's schema. Nothing else is judged on a document the agent rejects.
+  const schemaProblems = agentSchemaProblems(document);
+  if (schemaProblems.length > 0) return { ok: false, problems: schemaProblems };
 
   // Layer two: fleetwatch's stricter rules.
   const derived = deriveLogGroups(document);
   const verdict = stricterRuleProblems(document, derived.logGroups, policy);
-  const problems = [...verdict.problems, ...logGroupClassProblems(document), ...derived.problems, ...sizeProblems];
+  const problems = [...verdict.problems, ...logGroupClassProblems(document), ...derived.problems];
   if (problems.length > 0) return { ok: false, problems };
-  return {
-    ok: true,
-    config: { document, minified, logGroups: derived.logGroups, ...(verdict.logGroupsElsewhere && { logGroupsElsewhere: verdict.logGroupsElsewhere }) },
-  };
+  return { ok: true, derived: { logGroups: derived.logGroups, ...(verdict.logGroupsElsewhere && { logGroupsElsewhere: verdict.logGroupsElsewhere }) } };
 }
 
 /** validateAgentConfig for callers that want the config or an exception. */
