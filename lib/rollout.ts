@@ -86,27 +86,36 @@ export async function startRollout(ports: Ports, settings: Settings, configName:
     updatedAt: now,
   };
   const validation = validateAgentConfig(parameter.value, settings);
-  if (!validation.ok) {
-    const reason = validation.problems.join('; ');
-    const stored = await putRollout(ports, { ...base, status: 'rejected', reason }, existing?.revision);
-    ports.metrics.count('ConfigurationsRejected');
-    ports.log.error('configuration version rejected; no command sent, instances keep the version they have', {
-      parameter: name,
-      version: parameter.version,
-      problems: validation.problems,
-    });
-    await ports.events.publish([
-      {
-        detailType: SERVICE_EVENTS.rolloutRejected,
-        detail: { configName, parameter: name, version: parameter.version, problems: validation.problems, stage: settings.stage },
-      },
-    ]);
-    return stored;
-  }
+  if (!validation.ok) return rejectVersion(ports, settings, { ...base, status: 'rejected' }, existing?.revision, validation.problems);
   const stored = await putRollout(ports, { ...base, status: 'in-progress' }, existing?.revision);
   ports.log.info('rollout started', { configName, version: parameter.version, goodVersion });
   // The worker moves it on: it holds the permissions and the time a wave needs.
   await ports.queue.enqueue([{ rollout: configName, reason: `v${parameter.version} written`, attempt: 0 }]);
+  return stored;
+}
+
+/** Marks a version rejected before any command for it was sent; the instances keep the version they have. */
+async function rejectVersion(
+  ports: Ports,
+  settings: Settings,
+  record: Omit<RolloutRecord, 'revision'>,
+  expected: number | undefined,
+  problems: string[],
+): Promise<RolloutRecord> {
+  const parameter = parameterName(settings, record.configName);
+  const stored = await putRollout(ports, { ...record, status: 'rejected', reason: problems.join('; ') }, expected);
+  ports.metrics.count('ConfigurationsRejected');
+  ports.log.error('configuration version rejected; no command sent, instances keep the version they have', {
+    parameter,
+    version: record.version,
+    problems,
+  });
+  await ports.events.publish([
+    {
+      detailType: SERVICE_EVENTS.rolloutRejected,
+      detail: { configName: record.configName, parameter, version: record.version, problems, stage: settings.stage },
+    },
+  ]);
   return stored;
 }
 
@@ -162,8 +171,12 @@ export async function advanceRollout(ports: Ports, settings: Settings, configNam
   const total = Math.max(rollout.total, running.length);
   const counts = census(observed, rollout, now);
 
-  // The first step creates every log group the version names, before any instance is configured.
-  if (rollout.sent === 0) await ensureLogGroups(ports, settings, configs, running);
+  // The first step creates every log group the version names, before any instance is configured;
+  // a version that would create more than the stage allows is rejected, with nothing sent.
+  if (rollout.sent === 0) {
+    const tooMany = await ensureLogGroups(ports, settings, configs, running);
+    if (tooMany) return rejectVersion(ports, settings, { ...rollout, total }, rollout.revision, [tooMany]);
+  }
 
   const allowedErrors = allowedErrorsFor(settings.maxErrors, total);
   if (counts.failed.length > allowedErrors) return rollBack(ports, settings, rollout, counts, total, allowedErrors);
@@ -227,16 +240,21 @@ async function ensureLogGroups(
   settings: Settings,
   configs: Awaited<ReturnType<typeof observeConfigSet>>,
   running: ObservedInstance[],
-): Promise<void> {
+): Promise<string | undefined> {
   const planned = running.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
   const logGroups = await observeSelectedLogGroups(ports, planned);
   const actions = plan({ settings, now: ports.clock.now(), requested: 'ensure', origin: 'sweep', instances: planned, logGroups }).filter(
     (action): action is Extract<Action, { kind: 'create-log-group' | 'set-retention' }> =>
       action.kind === 'create-log-group' || action.kind === 'set-retention',
   );
+  const creations = actions.filter((action) => action.kind === 'create-log-group').length;
+  if (creations > settings.maxNewLogGroupsPerRollout) {
+    return `$: this version needs ${creations} new log groups across ${running.length} instances, more than the ${settings.maxNewLogGroupsPerRollout} one rollout may create (maxNewLogGroupsPerRollout)`;
+  }
   const outcomes = await execute(actions, ports, settings);
   const failed = outcomes.filter((outcome) => outcome.status === 'failed');
   if (failed.length) ports.log.warn('some log groups could not be created before the rollout', { failed: failed.map((f) => f.detail).slice(0, 20) });
+  return undefined;
 }
 
 async function rollBack(
