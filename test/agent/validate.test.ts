@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { InvalidAgentConfigError } from '../../lib/errors.js';
 import {
   ADVANCED_PARAMETER_MAX_BYTES,
-  defaultLogGroupName,
   parameterTierFor,
   parseAgentConfig,
   validateAgentConfig,
@@ -189,15 +188,6 @@ describe('log groups of a configuration', () => {
   it('default a file entry to its path less the file extension (Go filepath.Ext)', () => {
     const config = accepted(files({ file_path: '/var/log/nginx/access.log' }, { file_path: '/var/log/messages' }));
     expect(config.logGroups.map((group) => group.name)).toEqual(['/var/log/nginx/access', '/var/log/messages']);
-  });
-
-  it.each([
-    ['/var/log/nginx/access.log', '/var/log/nginx/access'],
-    ['/var/log/app.log.1', '/var/log/app.log'],
-    ['/var/log/messages', '/var/log/messages'],
-    ['/opt/app.d/out', '/opt/app.d/out'],
-  ])('defaultLogGroupName(%s) = %s', (path, name) => {
-    expect(defaultLogGroupName(path)).toBe(name);
   });
 
   it('are listed once per name, with the first entry path and any explicit setting', () => {
