@@ -29,6 +29,12 @@ const retention = z.coerce.number().check(
 /** "10%" or "25": SendCommand's MaxConcurrency / MaxErrors syntax. */
 const rate = z.string().check(z.regex(/^([1-9][0-9]{0,2}%|[0-9]+)$/, 'must be a count like "50" or a percentage like "10%"'));
 
+/** Defaults of the limits on log groups (README "Validation"). */
+export const DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE = 50;
+export const DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT = 500;
+
+const flag = z.pipe(z.enum(['true', 'false']), z.transform((value) => value === 'true'));
+
 const positiveInt = (max: number) => z.coerce.number().check(z.int(), z.positive(), z.maximum(max));
 
 const settingsSchema = z.object({
@@ -58,6 +64,11 @@ const settingsSchema = z.object({
   maxCommandAttempts: positiveInt(10),
   maxConcurrency: rate,
   maxErrors: rate,
+  // Agent configurations (lib/agent): what a stage lets them do beyond fleetwatch's defaults.
+  allowLogsEndpointOverride: flag,
+  allowCrossAccountLogs: flag,
+  maxLogGroupsPerInstance: positiveInt(10_000),
+  maxNewLogGroupsPerRollout: positiveInt(100_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -82,6 +93,10 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   maxCommandAttempts: ['FLEETWATCH_MAX_COMMAND_ATTEMPTS', '3'],
   maxConcurrency: ['FLEETWATCH_MAX_CONCURRENCY', '10%'],
   maxErrors: ['FLEETWATCH_MAX_ERRORS', '5%'],
+  allowLogsEndpointOverride: ['FLEETWATCH_ALLOW_LOGS_ENDPOINT_OVERRIDE', 'false'],
+  allowCrossAccountLogs: ['FLEETWATCH_ALLOW_CROSS_ACCOUNT_LOGS', 'false'],
+  maxLogGroupsPerInstance: ['FLEETWATCH_MAX_LOG_GROUPS_PER_INSTANCE', String(DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE)],
+  maxNewLogGroupsPerRollout: ['FLEETWATCH_MAX_NEW_LOG_GROUPS_PER_ROLLOUT', String(DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT)],
 };
 
 export function settingsEnvironmentName(key: keyof Settings): string {
@@ -143,6 +158,10 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     maxCommandAttempts: 3,
     maxConcurrency: '10%',
     maxErrors: '5%',
+    allowLogsEndpointOverride: false,
+    allowCrossAccountLogs: false,
+    maxLogGroupsPerInstance: DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE,
+    maxNewLogGroupsPerRollout: DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT,
     ...overrides,
   };
 }

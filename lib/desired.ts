@@ -102,6 +102,10 @@ export function logGroupsFor(
   const logGroups: DesiredLogGroup[] = [];
   const skippedLogGroups: { template: string; reason: string }[] = [];
   for (const spec of config.logGroups) {
+    if (config.logGroupsElsewhere) {
+      skippedLogGroups.push({ template: spec.name, reason: config.logGroupsElsewhere });
+      continue;
+    }
     const resolved = resolveLogGroupName(spec.name, facts);
     if (!resolved.ok) {
       skippedLogGroups.push({ template: spec.name, reason: resolved.reason });

@@ -55,7 +55,7 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
     const configName = names.get(parameter.name);
     if (!configName) continue;
     const rollout = rolloutOf.get(configName);
-    const result = validateAgentConfig(parameter.value);
+    const result = validateAgentConfig(parameter.value, settings);
     const blocked =
       rollout?.version === parameter.version && (rollout.status === 'rejected' || rollout.status === 'rolled-back')
         ? `v${parameter.version} was ${rollout.status}${rollout.reason ? `: ${rollout.reason}` : ''}`
@@ -75,7 +75,7 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
     }
     const fallback = rollout?.goodVersion ?? (rollout?.status === 'completed' ? rollout.version : undefined);
     const good = fallback !== undefined && fallback !== parameter.version ? await ports.ssm.getParameterVersion(parameter.name, fallback) : undefined;
-    const goodResult = good ? validateAgentConfig(good.value) : undefined;
+    const goodResult = good ? validateAgentConfig(good.value, settings) : undefined;
     if (good && goodResult?.ok) {
       usable.set(configName, {
         configName,

@@ -13,7 +13,7 @@
 import { validateAgentConfig } from './agent/index.js';
 import { configNameOfParameter, parameterName, type Settings } from './config.js';
 import { selectionOf } from './desired.js';
-import { errorMessage } from './errors.js';
+import { ConflictError, errorMessage } from './errors.js';
 import { parameterChangeSchema, parseEvent } from './event-schemas.js';
 import { execute } from './execute.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups, type ObservedInstance } from './observe.js';
@@ -21,7 +21,6 @@ import type { EventEffect } from './onboarding.js';
 import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance } from './plan.js';
 import type { InFlightCommand, LogGroup, Ports, RolloutRecord } from './ports.js';
 import { allowedErrorsFor, concurrencyFor } from './rate.js';
-import { ConflictError } from './errors.js';
 import { SERVICE_EVENTS } from './service-events.js';
 
 /** Parameter Store Change for one of this stage's configuration parameters. */
@@ -84,28 +83,37 @@ export async function startRollout(ports: Ports, settings: Settings, configName:
     startedAt: now,
     updatedAt: now,
   };
-  const validation = validateAgentConfig(parameter.value);
-  if (!validation.ok) {
-    const reason = validation.problems.join('; ');
-    const stored = await putRollout(ports, { ...base, status: 'rejected', reason }, existing?.revision);
-    ports.metrics.count('ConfigurationsRejected');
-    ports.log.error('configuration version rejected; no command sent, instances keep the version they have', {
-      parameter: name,
-      version: parameter.version,
-      problems: validation.problems,
-    });
-    await ports.events.publish([
-      {
-        detailType: SERVICE_EVENTS.rolloutRejected,
-        detail: { configName, parameter: name, version: parameter.version, problems: validation.problems, stage: settings.stage },
-      },
-    ]);
-    return stored;
-  }
+  const validation = validateAgentConfig(parameter.value, settings);
+  if (!validation.ok) return rejectVersion(ports, settings, { ...base, status: 'rejected' }, existing?.revision, validation.problems);
   const stored = await putRollout(ports, { ...base, status: 'in-progress' }, existing?.revision);
   ports.log.info('rollout started', { configName, version: parameter.version, goodVersion });
   // The worker moves it on: it holds the permissions and the time a wave needs.
   await ports.queue.enqueue([{ rollout: configName, reason: `v${parameter.version} written`, attempt: 0 }]);
+  return stored;
+}
+
+/** Marks a version rejected before any command for it was sent; the instances keep the version they have. */
+async function rejectVersion(
+  ports: Ports,
+  settings: Settings,
+  record: Omit<RolloutRecord, 'revision'>,
+  expected: number | undefined,
+  problems: string[],
+): Promise<RolloutRecord> {
+  const parameter = parameterName(settings, record.configName);
+  const stored = await putRollout(ports, { ...record, status: 'rejected', reason: problems.join('; ') }, expected);
+  ports.metrics.count('ConfigurationsRejected');
+  ports.log.error('configuration version rejected; no command sent, instances keep the version they have', {
+    parameter,
+    version: record.version,
+    problems,
+  });
+  await ports.events.publish([
+    {
+      detailType: SERVICE_EVENTS.rolloutRejected,
+      detail: { configName: record.configName, parameter, version: record.version, problems, stage: settings.stage },
+    },
+  ]);
   return stored;
 }
 
@@ -170,10 +178,14 @@ export async function advanceRollout(ports: Ports, settings: Settings, configNam
   const running = observed.filter((o) => o.instance.state === 'running');
   const total = Math.max(rollout.total, running.length);
   const planned: PlannedInstance[] = observed.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
-  // The first step creates every log group the version names, before any instance is configured.
   const logGroups = rollout.sent === 0 ? await observeSelectedLogGroups(ports, planned) : new Map<string, LogGroup>();
   const actions = plan({ settings, now, requested: 'ensure', origin: 'rollout', instances: planned, logGroups });
-  if (rollout.sent === 0) await ensureLogGroups(ports, settings, actions);
+  // The first step creates every log group the version names, before any instance is configured;
+  // a version that would create more than the stage allows is rejected, with nothing sent.
+  if (rollout.sent === 0) {
+    const tooMany = await ensureLogGroups(ports, settings, actions, running.length);
+    if (tooMany) return rejectVersion(ports, settings, { ...rollout, total }, rollout.revision, [tooMany]);
+  }
   const counts = census(planned, actions, rollout, now);
 
   const allowedErrors = allowedErrorsFor(settings.maxErrors, total);
@@ -223,11 +235,16 @@ async function putRolloutQuietly(ports: Ports, record: Omit<RolloutRecord, 'revi
   }
 }
 
-async function ensureLogGroups(ports: Ports, settings: Settings, actions: Action[]): Promise<void> {
+async function ensureLogGroups(ports: Ports, settings: Settings, actions: Action[], instances: number): Promise<string | undefined> {
   const groups = actions.filter((action) => action.kind === 'create-log-group' || action.kind === 'set-retention');
+  const creations = groups.filter((action) => action.kind === 'create-log-group').length;
+  if (creations > settings.maxNewLogGroupsPerRollout) {
+    return `$: this version needs ${creations} new log groups across ${instances} instances, more than the ${settings.maxNewLogGroupsPerRollout} one rollout may create (maxNewLogGroupsPerRollout)`;
+  }
   const outcomes = await execute(groups, ports, settings);
   const failed = outcomes.filter((outcome) => outcome.status === 'failed');
   if (failed.length) ports.log.warn('some log groups could not be created before the rollout', { failed: failed.map((f) => f.detail).slice(0, 20) });
+  return undefined;
 }
 
 async function rollBack(

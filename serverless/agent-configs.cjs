@@ -14,6 +14,10 @@
  *   that shrinks below 4 KB after it was deployed as Advanced makes the update fail: delete the
  *   parameter (or rename the file) in that case.
  * - A name must match lib/config.ts CONFIG_NAME_PATTERN (it is also the selector tag's value).
+ * - The content passes the same validator as a Parameter Store change does (lib/agent: the
+ *   agent's own schema, then fleetwatch's stricter rules, with the stage's region, allowances
+ *   and limits). osls loads this file with require(), which cannot load TypeScript: esbuild
+ *   (already here for the functions' bundles) bundles lib/agent/index.ts in memory once per run.
  *
  * osls resolves variables again inside values a resolver returns, and the agent's own
  * placeholders look exactly like one ("${aws:InstanceId}" is osls' "aws" source). A value that
@@ -22,6 +26,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
+const Module = require('node:module');
 
 const STANDARD_MAX_BYTES = 4096;
 const ADVANCED_MAX_BYTES = 8192;
@@ -51,11 +56,37 @@ function parameterTier(file, bytes) {
   );
 }
 
+let agentModule;
+
+/** lib/agent, bundled by esbuild into CommonJS and loaded from memory: the validator the functions run. */
+function agentValidator() {
+  if (!agentModule) {
+    const entry = path.join(SERVICE_DIR, 'lib', 'agent', 'index.ts');
+    const { outputFiles } = require('esbuild').buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
+    });
+    const bundle = new Module(entry, module);
+    bundle.filename = entry;
+    bundle.paths = Module._nodeModulePaths(path.dirname(entry));
+    bundle._compile(outputFiles[0].text, entry);
+    agentModule = bundle.exports;
+  }
+  return agentModule;
+}
+
 /**
  * Reads every <name>.json in dir, sorted by name. Returns { name, file, value, bytes, tier }.
- * Every problem (bad name, bad JSON, too big) is collected and thrown at once.
+ * Every problem (bad name, bad JSON, rejected by the validator, too big) is collected and thrown
+ * at once. policy: the stage's region, accountId, allowances and limits (lib/agent rules.ts);
+ * without one, every allowance is off.
  */
-function loadAgentConfigs(dir = DEFAULT_DIR) {
+function loadAgentConfigs(dir = DEFAULT_DIR, policy = undefined) {
   let entries;
   try {
     entries = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -84,10 +115,13 @@ function loadAgentConfigs(dir = DEFAULT_DIR) {
       problems.push(`${shown}: an agent configuration must be a JSON object`);
       continue;
     }
+    const validation = agentValidator().validateAgentDocument(parsed, policy);
+    if (!validation.ok) problems.push(...validation.problems.map((problem) => `${shown}: ${problem}`));
     const value = JSON.stringify(parsed);
     const bytes = Buffer.byteLength(value, 'utf8');
     try {
-      configs.push({ name, file: shown, value, bytes, tier: parameterTier(shown, bytes) });
+      const tier = parameterTier(shown, bytes);
+      if (validation.ok) configs.push({ name, file: shown, value, bytes, tier });
     } catch (error) {
       problems.push(error.message);
     }
@@ -157,12 +191,29 @@ async function stageOf({ options, resolveVariable }) {
   return (options && options.stage) || 'dev';
 }
 
+/**
+ * The stage's settings the validator needs, from serverless.yml (provider.region and params).
+ * The account is not known at package time, so a logs role_arn passes only with allowCrossAccountLogs.
+ */
+async function policyOf({ resolveVariable }) {
+  if (!resolveVariable) return undefined;
+  const read = async (variable) => String(await resolveVariable(variable));
+  const max = Number(await read('param:maxLogGroupsPerInstance'));
+  return {
+    ...agentValidator().NO_STAGE_POLICY,
+    region: await read('self:provider.region'),
+    allowLogsEndpointOverride: (await read('param:allowLogsEndpointOverride')) === 'true',
+    allowCrossAccountLogs: (await read('param:allowCrossAccountLogs')) === 'true',
+    ...(Number.isInteger(max) && max > 0 && { maxLogGroupsPerInstance: max }),
+  };
+}
+
 const announced = new Set();
 
 /** The configurations, with their sizes and tiers printed once per package/deploy (osls calls resolvers once per reference). */
 async function configsFor(context) {
   const stage = await stageOf(context);
-  const configs = loadAgentConfigs();
+  const configs = loadAgentConfigs(DEFAULT_DIR, await policyOf(context));
   if (!announced.has(stage)) {
     announced.add(stage);
     for (const config of configs) {

@@ -18,7 +18,8 @@ declare const agentConfigs: {
   CONFIG_NAME_PATTERN: RegExp;
   AgentConfigError: new (message: string) => Error;
   parameterTier(file: string, bytes: number): 'Standard' | 'Advanced';
-  loadAgentConfigs(dir?: string): AgentConfig[];
+  /** policy: lib/agent's AgentConfigPolicy (the stage's region, allowances and limits). */
+  loadAgentConfigs(dir?: string, policy?: Record<string, unknown>): AgentConfig[];
   logicalId(name: string): string;
   literal(value: string): string | Intrinsic;
   parameterPrefix(stage: string): string;

@@ -1,13 +1,18 @@
-/** Agent configuration: parse, validate, list log groups, resolve placeholders (DESIGN.md, lib/agent). */
-export type { AgentConfig, AgentConfigValidation, LogGroupSpec } from './validate.js';
+/** Agent configuration: validate (the agent's schema, then fleetwatch's rules), derive log groups, resolve placeholders. */
+export type { AgentConfig, AgentConfigValidation } from './validate.js';
 export {
   ADVANCED_PARAMETER_MAX_BYTES,
   STANDARD_PARAMETER_MAX_BYTES,
-  defaultLogGroupName,
   parameterTierFor,
   parseAgentConfig,
   validateAgentConfig,
+  validateAgentDocument,
 } from './validate.js';
+export type { AgentConfigPolicy } from './rules.js';
+export { NO_STAGE_POLICY } from './rules.js';
+export type { LogGroupSpec } from './log-groups.js';
+export { defaultLogGroupName, goFilepathExt } from './log-groups.js';
+export { agentSchemaProblems } from './schema.js';
 export type { InstanceFacts, LogGroupPlaceholder, ResolvedName } from './placeholders.js';
 export {
   LOG_GROUP_NAME_MAX_LENGTH,

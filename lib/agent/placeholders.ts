@@ -26,6 +26,15 @@ export const LOG_GROUP_NAME_MAX_LENGTH = 512;
 const LOG_GROUP_NAME_CHARS = /^[.\-_/#A-Za-z0-9]+$/;
 
 const PLACEHOLDER_TOKEN = /\{[^{}]*\}/g;
+/** ${NAME}: an environment variable, which the agent leaves in place for the instance to fill. */
+const ENVIRONMENT_TOKEN = /\$\{[^{}]*\}/g;
+
+/**
+ * Placeholders whose value only the instance knows: {date} is the day the agent translates its
+ * configuration (placeholderUtil.go formats time.Now()), so it changes with every restart on a
+ * new day; {local_hostname} is the OS hostname (see resolveLogGroupName).
+ */
+export const INSTANCE_ONLY_PLACEHOLDERS: readonly LogGroupPlaceholder[] = ['{date}', '{local_hostname}'];
 
 export interface InstanceFacts {
   instanceId: string;
@@ -42,10 +51,10 @@ export function hasPlaceholders(template: string): boolean {
   return LOG_GROUP_PLACEHOLDERS.some((placeholder) => template.includes(placeholder));
 }
 
-/** `{...}` tokens in a template that the agent does not know (it would leave them verbatim). */
+/** `{...}` tokens in a template that the agent does not know (it would leave them verbatim); `${NAME}` is not one. */
 export function unknownPlaceholders(template: string): string[] {
   const known: readonly string[] = LOG_GROUP_PLACEHOLDERS;
-  return [...new Set(template.match(PLACEHOLDER_TOKEN) ?? [])].filter((token) => !known.includes(token));
+  return [...new Set(template.replace(ENVIRONMENT_TOKEN, '').match(PLACEHOLDER_TOKEN) ?? [])].filter((token) => !known.includes(token));
 }
 
 /**
@@ -58,11 +67,18 @@ export function logGroupNameTemplateProblems(template: string): string[] {
   if (template.length === 0 || template.length > LOG_GROUP_NAME_MAX_LENGTH) {
     problems.push(`log group name must be 1-${LOG_GROUP_NAME_MAX_LENGTH} characters (got ${template.length})`);
   }
-  const unknown = unknownPlaceholders(template);
+  for (const token of new Set(template.match(ENVIRONMENT_TOKEN) ?? [])) {
+    problems.push(`environment variable ${token} in log group name ${JSON.stringify(template)}: only the instance knows its value, so fleetwatch cannot create the group ahead`);
+  }
+  const withoutEnvironment = template.replace(ENVIRONMENT_TOKEN, '');
+  const unknown = unknownPlaceholders(withoutEnvironment);
   for (const token of unknown) {
     problems.push(`unknown placeholder ${token} in log group name ${JSON.stringify(template)} (known: ${LOG_GROUP_PLACEHOLDERS.join(', ')})`);
   }
-  const literal = template.replace(PLACEHOLDER_TOKEN, (token) => (unknown.includes(token) ? '' : 'x'));
+  for (const token of INSTANCE_ONLY_PLACEHOLDERS.filter((placeholder) => template.includes(placeholder))) {
+    problems.push(`${token} in log group name ${JSON.stringify(template)}: only the instance knows its value, so fleetwatch cannot create the group ahead`);
+  }
+  const literal = withoutEnvironment.replace(PLACEHOLDER_TOKEN, (token) => (unknown.includes(token) ? '' : 'x'));
   if (literal.length > 0 && !LOG_GROUP_NAME_CHARS.test(literal)) {
     problems.push(`log group name ${JSON.stringify(template)} may only contain letters, digits and . - _ / # besides placeholders`);
   }

@@ -25,8 +25,9 @@ afterEach(() => {
 
 /** A valid-looking configuration whose minified JSON is exactly `bytes` long. */
 function configOfSize(bytes: number): string {
-  const skeleton = JSON.stringify({ agent: { metrics_collection_interval: 60 }, logs: { padding: '' } });
-  const pretty = JSON.stringify({ agent: { metrics_collection_interval: 60 }, logs: { padding: 'x'.repeat(bytes - skeleton.length) } }, null, 2);
+  // The agent's schema allows any key in "agent", so the padding goes there.
+  const skeleton = JSON.stringify({ agent: { metrics_collection_interval: 60, padding: '' } });
+  const pretty = JSON.stringify({ agent: { metrics_collection_interval: 60, padding: 'x'.repeat(bytes - skeleton.length) } }, null, 2);
   expect(JSON.stringify(JSON.parse(pretty)).length).toBe(bytes);
   return pretty;
 }
