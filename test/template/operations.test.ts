@@ -125,7 +125,8 @@ describe('a stage setting the cold start would refuse', () => {
   const failure = (args: string[]) =>
     packageService('dev', args).then(
       () => 'packaged',
-      (error: { stdout?: string; stderr?: string }) => `${error.stdout ?? ''}${error.stderr ?? ''}`,
+      // packageService folds what sls printed into the error's message.
+      (error: Error) => error.message,
     );
 
   it('fails packaging with the cold start\'s message, naming the setting', async () => {
