@@ -23,16 +23,18 @@ declare const FLEETWATCH_VERSION: string | undefined;
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-const COMMANDS = ['plan', 'apply', 'status'] as const;
+const COMMANDS = ['plan', 'apply', 'status', 'redrive'] as const;
 type Command = (typeof COMMANDS)[number];
 
-export const USAGE = `Usage: fleetwatch <plan|apply|status|help> [options]
+export const USAGE = `Usage: fleetwatch <plan|apply|status|redrive|help> [options]
 
 Commands:
   plan                 what a reconcile would do (dry run); changes nothing
   apply                reconcile the fleet (or the scope) and print what was done
   status               per configuration: standing version, rollout, instances current,
                        behind, pending, in flight, failed, unreachable
+  redrive              put failed work back: the work queue's dead-letter queue onto the work
+                       queue, and each failed event to its function again (deployed stages only)
   help                 this text
 
 Where:
@@ -134,10 +136,12 @@ export async function parseCommandLine(argv: string[], env: Record<string, strin
   };
   const common = { command, local: values.local, json: values.json, target, fleetSize };
 
-  if (command === 'status') {
+  if (command === 'status' || command === 'redrive') {
     const ignored = ['action', 'instance', 'config', 'max-instances', 'lines'].filter((name) => values[name as keyof typeof values] !== undefined);
-    if (ignored.length) throw new UsageError(`status reads the whole fleet; it takes no ${ignored.map((name) => `--${name}`).join(', ')}`);
-    return { ...common, payload: { mode: 'status' } };
+    const what = command === 'status' ? 'status reads the whole fleet' : 'redrive puts back everything that failed';
+    if (ignored.length) throw new UsageError(`${what}; it takes no ${ignored.map((name) => `--${name}`).join(', ')}`);
+    if (command === 'redrive' && values.local) throw new UsageError('redrive works on a deployed stage; the simulated account keeps no failed work');
+    return { ...common, payload: command === 'status' ? { mode: 'status' } : {} };
   }
 
   const payload: Record<string, unknown> = { dryRun: command === 'plan' };
@@ -237,6 +241,7 @@ export async function run(argv: string[], io: Io = processIo()): Promise<number>
   }
   const line = progress(io.stderr);
   try {
+    if (invocation.command === 'redrive') return await runRedrive(invocation, io, line);
     return invocation.local ? await runLocal(invocation, io, line) : await runRemote(invocation, io, line);
   } catch (error) {
     line.done();
@@ -286,7 +291,7 @@ async function runRemote(invocation: Invocation, io: Io, line: ReturnType<typeof
     result = await invokeReconcile(invocation.target, invocation.payload);
   } catch (error) {
     line.done();
-    const hint = remoteHint(error, invocation.target, name);
+    const hint = remoteHint(error, invocation.target, `lambda:InvokeFunction on ${name}`);
     io.stderr.write(`fleetwatch: ${inWords(error)}\n${hint ? `${hint}\n` : ''}`);
     return EXIT.failed;
   }
@@ -301,16 +306,44 @@ async function runRemote(invocation: Invocation, io: Io, line: ReturnType<typeof
   return printReport(result.payload as ReconcileReport, io, invocation.json);
 }
 
+async function runRedrive(invocation: Invocation, io: Io, line: ReturnType<typeof progress>): Promise<number> {
+  const [{ redrive }, { lambdaClient, sqsClient }] = await Promise.all([import('./redrive.js'), import('./remote.js')]);
+  const { target } = invocation;
+  const clients = { sqs: sqsClient(target), lambda: lambdaClient(target) };
+  line.phase(`re-driving fleetwatch-${target.stage} in ${target.region}`);
+  try {
+    const result = await redrive(target.stage, clients);
+    line.done();
+    if (invocation.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      io.stdout.write(
+        `${result.deadLetterQueue}: ${result.workItemsMoved ? `${result.workItemsMoved} work item(s) moving back to the work queue (an SQS message move task)` : 'empty'}\n` +
+          `${result.failedEventQueue}: ${result.eventsRedriven} event(s) sent to their function again` +
+          `${result.eventsLeft.length ? `; ${result.eventsLeft.length} left on the queue:\n${result.eventsLeft.map((left) => `  ${left}`).join('\n')}` : ''}\n`,
+      );
+    }
+    return result.eventsLeft.length ? EXIT.failed : EXIT.ok;
+  } catch (error) {
+    line.done();
+    const hint = remoteHint(error, target, `SQS access to the queues fleetwatch-${target.stage}-work-dlq, -event-failures and -work (receive, delete, send, message move tasks) and lambda:InvokeFunction on the stage's functions`);
+    io.stderr.write(`fleetwatch: ${inWords(error)}\n${hint ? `${hint}\n` : ''}`);
+    return EXIT.failed;
+  } finally {
+    clients.sqs.destroy();
+    clients.lambda.destroy();
+  }
+}
+
 /** What to do about the errors an operator meets first: no region, no credentials, wrong stage. */
-function remoteHint(error: unknown, target: RemoteTarget, functionName: string): string | undefined {
+function remoteHint(error: unknown, target: RemoteTarget, needs: string): string | undefined {
   const name = error instanceof Error ? error.name : '';
   if (name === 'CredentialsProviderError') {
     return target.profile
       ? `  check AWS profile ${JSON.stringify(target.profile)} (for SSO: aws sso login --profile ${target.profile})`
       : '  pass --profile, or set AWS credentials in the environment (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)';
   }
-  if (name === 'ResourceNotFoundException') return `  is stage ${target.stage} deployed in ${target.region}? (sls deploy --stage ${target.stage} --region ${target.region})`;
-  if (name === 'AccessDeniedException') return `  the operator's credentials need lambda:InvokeFunction on ${functionName}`;
+  if (name === 'ResourceNotFoundException' || name === 'QueueDoesNotExist') return `  is stage ${target.stage} deployed in ${target.region}? (sls deploy --stage ${target.stage} --region ${target.region})`;
+  if (name === 'AccessDeniedException') return `  the operator's credentials need ${needs}`;
   return undefined;
 }
 

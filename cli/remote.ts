@@ -1,8 +1,10 @@
 /**
  * The deployed stack: a synchronous invoke of its `reconcile` function with the operator's own
- * credentials (the default chain, or --profile). The CLI's only SDK client is built here.
+ * credentials (the default chain, or --profile). The CLI's SDK clients are built here (the
+ * functions' are built in lib/aws/clients.ts, with the functions' role).
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface RemoteTarget {
   stage: string;
@@ -28,6 +30,12 @@ export function lambdaClient(target: RemoteTarget): LambdaClient {
     // operator run it again instead.
     maxAttempts: 1,
   });
+}
+
+/** `fleetwatch redrive`: the stage's queues, with the operator's credentials. */
+export function sqsClient(target: RemoteTarget): SQSClient {
+  // eslint-disable-next-line no-restricted-syntax -- the CLI's composition point: the operator's credentials, not a function's role
+  return new SQSClient({ region: target.region, ...(target.profile && { profile: target.profile }) });
 }
 
 /**

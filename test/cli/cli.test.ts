@@ -8,6 +8,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
@@ -42,7 +50,11 @@ const sentPayload = (call = 0) => JSON.parse(new TextDecoder().decode(lambda.com
 
 // Every LambdaClient the CLI builds answers from here; with no behaviour set an invoke returns undefined.
 const lambda = mockClient(LambdaClient);
-afterEach(() => lambda.reset());
+const sqs = mockClient(SQSClient);
+afterEach(() => {
+  lambda.reset();
+  sqs.reset();
+});
 
 describe('fleetwatch --local', () => {
   it('plan prints the plan as a table: counts, then one line per action; no colour off a terminal', async () => {
@@ -159,6 +171,8 @@ describe('bad input: exit 2, a clear message, nothing run', () => {
     [['status', '--instance', 'i-0123456789abcdef0'], /status reads the whole fleet; it takes no --instance/],
     [['plan', '--fleet-size', '5'], /--fleet-size applies only with --local/],
     [['plan', '--local', '--region', 'eu-west-1'], /--local runs against the simulated account/],
+    [['redrive', '--local'], /redrive works on a deployed stage/],
+    [['redrive', '--instance', 'i-0123456789abcdef0'], /redrive puts back everything that failed; it takes no --instance/],
   ])('%j', async (argv, message) => {
     const { code, stdout, stderr } = await cli(argv);
     expect(code).toBe(2);
@@ -173,7 +187,7 @@ describe('bad input: exit 2, a clear message, nothing run', () => {
       const { code, stdout, stderr } = await cli(argv);
       expect(code, argv.join(' ')).toBe(0);
       expect(stderr).toBe('');
-      expect(stdout).toMatch(/^Usage: fleetwatch <plan\|apply\|status\|help>/);
+      expect(stdout).toMatch(/^Usage: fleetwatch <plan\|apply\|status\|redrive\|help>/);
       expect(stdout).toContain('Exit status:');
     }
   });
@@ -258,6 +272,48 @@ describe('fleetwatch against a deployed stage (Lambda mocked)', () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload(planned) });
     expect((await cli(['plan', '--region', 'eu-west-1', '--json'], { stderrTty: true })).stderr).toContain('waiting for fleetwatch-dev-reconcile in eu-west-1… 0 s');
     expect((await cli(['plan', '--region', 'eu-west-1', '--json'])).stderr).toBe('');
+  });
+});
+
+describe('fleetwatch redrive (SQS and Lambda mocked)', () => {
+  const queue = (name: string) => `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`;
+  const record = (functionArn: string, event: unknown) => JSON.stringify({ version: '1.0', requestContext: { functionArn, condition: 'RetriesExhausted' }, requestPayload: event, responsePayload: { errorMessage: 'boom' } });
+  const event = { 'detail-type': 'EC2 Instance State-change Notification', detail: { 'instance-id': 'i-0123456789abcdef0', state: 'running' } };
+
+  function queues(deadLetters: number, failedEvents: { MessageId: string; ReceiptHandle: string; Body: string }[]) {
+    sqs.on(GetQueueUrlCommand).callsFake((input: { QueueName: string }) => ({ QueueUrl: queue(input.QueueName) }));
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: 'arn:aws:sqs:eu-west-1:123456789012:fleetwatch-prod-work-dlq', ApproximateNumberOfMessages: String(deadLetters) } });
+    sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task' });
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: failedEvents }).resolves({ Messages: [] });
+    sqs.on(DeleteMessageCommand).resolves({});
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+  }
+
+  it('moves the dead-letter queue back to the work queue, and sends each failed event to its function again', async () => {
+    const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:fleetwatch-prod-instanceState:$LATEST';
+    queues(3, [
+      { MessageId: 'm1', ReceiptHandle: 'r1', Body: record(arn, event) },
+      { MessageId: 'm2', ReceiptHandle: 'r2', Body: record('arn:aws:lambda:eu-west-1:123456789012:function:someone-else', event) },
+    ]);
+    const { code, stdout } = await cli(['redrive', '--stage', 'prod', '--region', 'eu-west-1']);
+    expect(sqs.commandCalls(StartMessageMoveTaskCommand).map((call) => call.args[0].input)).toEqual([{ SourceArn: 'arn:aws:sqs:eu-west-1:123456789012:fleetwatch-prod-work-dlq' }]);
+    const [invoke, ...more] = lambda.commandCalls(InvokeCommand);
+    expect(more).toHaveLength(0);
+    expect(invoke!.args[0].input).toMatchObject({ FunctionName: arn, InvocationType: 'Event' });
+    expect(JSON.parse(new TextDecoder().decode(invoke!.args[0].input.Payload as Uint8Array))).toEqual(event);
+    // Only the message that was sent again is deleted; the foreign one stays and is named.
+    expect(sqs.commandCalls(DeleteMessageCommand).map((call) => call.args[0].input)).toEqual([{ QueueUrl: queue('fleetwatch-prod-event-failures'), ReceiptHandle: 'r1' }]);
+    expect(stdout).toContain('fleetwatch-prod-work-dlq: 3 work item(s) moving back to the work queue');
+    expect(stdout).toContain('fleetwatch-prod-event-failures: 1 event(s) sent to their function again; 1 left on the queue:\n  m2: not an invocation record of a fleetwatch-prod function');
+    expect(code).toBe(1);
+  });
+
+  it('with nothing failed, starts no move task and exits 0', async () => {
+    queues(0, []);
+    const { code, stdout } = await cli(['redrive', '--region', 'eu-west-1']);
+    expect(code).toBe(0);
+    expect(sqs.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
+    expect(stdout).toBe('fleetwatch-dev-work-dlq: empty\nfleetwatch-dev-event-failures: 0 event(s) sent to their function again\n');
   });
 });
 
