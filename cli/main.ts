@@ -9,10 +9,10 @@
  */
 import { parseArgs } from 'node:util';
 import { errorMessage, InvalidInputError } from '../lib/errors.js';
-import { formatReport, formatStatus, paint } from '../lib/format.js';
-import { parseReconcileRequest } from '../lib/reconcile-request.js';
-import type { ReconcileReport, ReconcileRequest } from '../lib/reconcile.js';
-import type { FleetStatus } from '../lib/status.js';
+import { formatReport, formatStatus, paint } from '../lib/entry/format.js';
+import { parseReconcileRequest } from '../lib/entry/reconcile-request.js';
+import type { ReconcileReport, ReconcileRequest } from '../lib/entry/reconcile.js';
+import type { FleetStatus } from '../lib/entry/status.js';
 import { processIo, useColor, type Io } from './io.js';
 import { localReconcile, localStatus } from './local.js';
 import { progress } from './progress.js';

@@ -3,7 +3,7 @@
  * before fleetwatch is deployed; the first reconcile onboards it; then new instances are launched
  * and onboarded by events alone. Prints what was done and the final state of every instance.
  */
-import { formatReport, renderTable } from '../lib/format.js';
+import { formatReport, renderTable } from '../lib/entry/format.js';
 import type { SimulatedAccount } from './account.js';
 import { demoFleet } from './demo.js';
 import type { SimulatedStack } from './stack.js';
