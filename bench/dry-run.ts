@@ -4,7 +4,7 @@
  * Each minimum is derived from local/operations.ts LIMITS and the fleet's contents, never from
  * what fleetwatch happened to do.
  */
-import { coveringPrefixes, literalPrefix } from '../lib/observe.js';
+import { coveringPrefixes, literalPrefix } from '../lib/observation/observe.js';
 import type { InstanceRecord } from '../lib/ports.js';
 import { LIMITS, type Operation, type SimulatedAccount } from '../local/index.js';
 import type { SimulatedStack } from '../local/stack.js';

@@ -4,8 +4,8 @@
  * 5 TPS per account and region: 2,000 / 5 = 400 s is the floor.
  */
 import { testSettings } from '../lib/config.js';
-import { execute } from '../lib/execute.js';
-import type { Action } from '../lib/plan.js';
+import { execute } from '../lib/apply/execute.js';
+import type { Action } from '../lib/planning/plan.js';
 import { DEFAULT_RATES, SimulatedAccount } from '../local/index.js';
 import { againstFloor, against, fmt, type Section } from './report.js';
 import { LATENCY_MS, sum } from './fleet.js';

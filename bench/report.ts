@@ -2,7 +2,7 @@
  * One bench table per section, rendered with lib/format.ts: what was measured, the minimum or
  * floor it is held against, their ratio, the target and whether it is met.
  */
-import { renderTable } from '../lib/format.js';
+import { renderTable } from '../lib/entry/format.js';
 
 export interface Row {
   metric: string;

@@ -4,8 +4,8 @@
  * the first reconcile after a deploy would do, and `status --local` what the fleet looks like once
  * that reconcile has been applied and everything it started has finished.
  */
-import type { ReconcileReport, ReconcileRequest } from '../lib/reconcile.js';
-import { fleetStatus, type FleetStatus } from '../lib/status.js';
+import type { ReconcileReport, ReconcileRequest } from '../lib/entry/reconcile.js';
+import { fleetStatus, type FleetStatus } from '../lib/entry/status.js';
 import { demoFleet } from '../local/demo.js';
 import type { Progress } from './progress.js';
 

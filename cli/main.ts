@@ -10,10 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { InvalidInputError } from '../lib/errors.js';
-import { formatReport, formatStatus, paint } from '../lib/format.js';
-import type { ReconcileReport, ReconcileRequest } from '../lib/reconcile.js';
-import type { FleetStatus } from '../lib/status.js';
-import { processIo, useColor, type Io } from './io.js';
+import { formatReport, formatStatus, paint } from '../lib/entry/format.js';
+import type { ReconcileReport, ReconcileRequest } from '../lib/entry/reconcile.js';
+import type { FleetStatus } from '../lib/entry/status.js';
+import { processIo, useColor, type Io } from '../lib/entry/io.js';
 import { progress } from './progress.js';
 import { regionOf } from './region.js';
 import type { RemoteTarget } from './remote.js';
@@ -151,7 +151,7 @@ export async function parseCommandLine(argv: string[], env: Record<string, strin
   if (values['max-instances'] !== undefined) payload.maxInstances = wholeNumber('--max-instances', values['max-instances']);
   if (values.lines !== undefined) payload.lineLimit = wholeNumber('--lines', values.lines);
   // Loaded here, not at the top: its schemas (zod) would more than double the start of --help.
-  const { parseReconcileRequest } = await import('../lib/reconcile-request.js');
+  const { parseReconcileRequest } = await import('../lib/entry/reconcile-request.js');
   try {
     return { ...common, payload, request: parseReconcileRequest(payload) };
   } catch (error) {

@@ -3,7 +3,7 @@
  * Only on a terminal: in a pipe or a CI log a ticking line would be noise between real lines,
  * and stdout stays clean for --json either way.
  */
-import type { Output } from './io.js';
+import type { Output } from '../lib/entry/io.js';
 
 export interface Progress {
   /** Starts (or replaces) the current phase; the line shows it with the seconds it has taken. */

@@ -1,5 +1,5 @@
 /** EC2 Command Invocation Status-change Notification for the service's document: record the outcome. */
-import { onCommandInvocation } from '../lib/onboarding.js';
+import { onCommandInvocation } from '../lib/entry/events.js';
 import { eventBody, lambda, type Environment } from './handler.js';
 import { aws } from './runtime.js';
 

@@ -9,7 +9,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Settings } from '../lib/config.js';
 import { InvalidInputError } from '../lib/errors.js';
-import type { EventEffect } from '../lib/onboarding.js';
+import type { EventEffect } from '../lib/entry/events.js';
 import type { Ports } from '../lib/ports.js';
 
 export interface Runtime {

@@ -1,5 +1,5 @@
 /** EC2 Instance State-change Notification (running, terminated): enqueue the instance. */
-import { onInstanceStateChange } from '../lib/onboarding.js';
+import { onInstanceStateChange } from '../lib/entry/events.js';
 import { eventBody, lambda, type Environment } from './handler.js';
 import { aws } from './runtime.js';
 

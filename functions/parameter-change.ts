@@ -1,5 +1,5 @@
 /** Parameter Store Change of one of the stage's configuration parameters: validate, start the rollout. */
-import { onParameterChange } from '../lib/rollout.js';
+import { onParameterChange } from '../lib/entry/events.js';
 import { eventBody, lambda, type Environment } from './handler.js';
 import { aws } from './runtime.js';
 

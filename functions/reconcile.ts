@@ -3,9 +3,9 @@
  * drift-sweep schedule. Validates the request, runs one reconcile and returns the report, or
  * with {"mode":"status"} returns the fleet's status per configuration.
  */
-import { parseFunctionRequest } from '../lib/reconcile-request.js';
-import { reconcile, type ReconcileReport } from '../lib/reconcile.js';
-import { fleetStatus, type FleetStatus } from '../lib/status.js';
+import { parseFunctionRequest } from '../lib/entry/reconcile-request.js';
+import { reconcile, type ReconcileReport } from '../lib/entry/reconcile.js';
+import { fleetStatus, type FleetStatus } from '../lib/entry/status.js';
 import { lambda, type Environment } from './handler.js';
 import { aws } from './runtime.js';
 

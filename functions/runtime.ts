@@ -11,7 +11,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
 import { loadSettings } from '../lib/config.js';
-import { KnownLogGroups } from '../lib/known-log-groups.js';
+import { KnownLogGroups } from '../lib/observation/known-log-groups.js';
 import type { Log, MetricSink } from '../lib/ports.js';
 import type { Environment, Runtime } from './handler.js';
 

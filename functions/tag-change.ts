@@ -1,5 +1,5 @@
 /** Tag Change on Resource for an EC2 instance where the selector key changed: enqueue it. */
-import { onTagChange } from '../lib/onboarding.js';
+import { onTagChange } from '../lib/entry/events.js';
 import { eventBody, lambda, type Environment } from './handler.js';
 import { aws } from './runtime.js';
 

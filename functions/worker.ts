@@ -6,9 +6,10 @@
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { InvalidInputError } from '../lib/errors.js';
-import { handleWorkItems } from '../lib/onboarding.js';
+import { handleWorkItems } from '../lib/entry/worker.js';
 import { workItemTarget, type WorkItem } from '../lib/ports.js';
-import { parseWorkItem } from '../lib/work-item.js';
+import { COMMAND_ID_PATTERN } from '../lib/model/ids.js';
+import { parseWorkItem } from '../lib/model/work-item.js';
 import { lambda, type Environment } from './handler.js';
 import { aws } from './runtime.js';
 
@@ -34,7 +35,7 @@ export const createHandler = (environment: Environment) =>
         // Every line names its instance and, for a command that went out, the command id.
         const ids = {
           ...('instanceId' in item ? { instanceId: item.instanceId } : /^i-/.test(line.target) && { instanceId: line.target }),
-          ...(line.outcome === 'done' && /^[0-9a-f-]{36}$/.test(line.outcomeDetail ?? '') && { commandId: line.outcomeDetail }),
+          ...(line.outcome === 'done' && COMMAND_ID_PATTERN.test(line.outcomeDetail ?? '') && { commandId: line.outcomeDetail }),
         };
         ports.log.info(`${line.action}: ${line.detail}`, { ...line, ...ids, workItem: workItemTarget(item) });
       }

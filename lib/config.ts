@@ -13,7 +13,7 @@ export const ALLOWED_RETENTION_DAYS = [
 /** A configuration name, also the selector tag's value. Tag values are untrusted: this is the gate. */
 export const CONFIG_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-/** The two AWS managed policies the agent's role needs (DESIGN.md, desired state 1). */
+/** The two AWS managed policies the agent's role needs: one to write metrics and logs, one to be managed by SSM. */
 export const REQUIRED_POLICY_ARNS = [
   'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
   'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
@@ -133,7 +133,7 @@ export function configNameOfParameter(settings: Pick<Settings, 'parameterPrefix'
   return settings.configNames.includes(configName) ? configName : undefined;
 }
 
-/** Tags put on everything the service creates, so that ownership is explicit (DESIGN.md principle 7). */
+/** Tags put on everything the service creates, so that ownership is explicit. */
 export function serviceTags(settings: Pick<Settings, 'stage'>): Record<string, string> {
   return { 'fleetwatch:managed-by': 'fleetwatch', 'fleetwatch:stage': settings.stage };
 }

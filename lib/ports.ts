@@ -5,7 +5,6 @@
  * lib/errors.ts, never SDK exceptions.
  */
 import type { Clock } from './clock.js';
-import type { KnownLogGroups } from './known-log-groups.js';
 
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 export type Platform = 'linux' | 'windows';
@@ -345,6 +344,16 @@ export interface MetricSink {
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
 export const noMetrics: MetricSink = { count() {} };
 
+/**
+ * An execution environment's memory of log groups it recently saw as they should be: a warm
+ * worker trusts it for a few minutes instead of describing the same groups batch after batch
+ * (lib/observation/known-log-groups.ts).
+ */
+export interface LogGroupMemory {
+  get(name: string, now: number): LogGroup | undefined;
+  remember(group: LogGroup, now: number): void;
+}
+
 /** Everything the domain needs from the outside world, built in one composition root. */
 export interface Ports {
   ec2: Ec2Port;
@@ -360,5 +369,5 @@ export interface Ports {
   log: Log;
   metrics: MetricSink;
   /** This execution environment's memory of correct log groups (the worker's; see known-log-groups.ts). */
-  knownLogGroups?: KnownLogGroups;
+  knownLogGroups?: LogGroupMemory;
 }

@@ -23,6 +23,7 @@ import { VirtualClock } from './clock.js';
 import { Listeners } from './listeners.js';
 import type { Operation } from './operations.js';
 import type { CommandOutcomePolicy } from './outcomes.js';
+import type { AccountBackend } from './ports/backend.js';
 import { buildPorts, type PortsOptions } from './ports/index.js';
 import { seededRandom, type Random } from './random.js';
 import type { RateLimit } from './rate.js';
@@ -122,7 +123,7 @@ export interface AccountStats extends CallStats {
   eventsPublished: number;
 }
 
-export class SimulatedAccount {
+export class SimulatedAccount implements AccountBackend {
   readonly clock: VirtualClock;
   readonly random: Random;
   readonly accountId: string;

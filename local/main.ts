@@ -4,8 +4,8 @@
  * and onboarded by their events alone. Prints each step as it comes, the final state of every
  * instance, and what is left for a person (reports are not actions).
  */
-import { processIo, useColor, type Io } from '../cli/io.js';
-import { formatReport, renderTable } from '../lib/format.js';
+import { processIo, useColor, type Io } from '../lib/entry/io.js';
+import { formatReport, renderTable } from '../lib/entry/format.js';
 import type { SimulatedAccount } from './account.js';
 import { demoFleet } from './demo.js';
 import type { SimulatedStack } from './stack.js';

@@ -20,10 +20,10 @@ import { createHandler as workerFunction } from '../functions/worker.js';
 import { parseAgentConfig } from '../lib/agent/index.js';
 import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { InvalidInputError, errorMessage } from '../lib/errors.js';
-import { KnownLogGroups } from '../lib/known-log-groups.js';
-import type { EventEffect } from '../lib/onboarding.js';
+import { KnownLogGroups } from '../lib/observation/known-log-groups.js';
+import type { EventEffect } from '../lib/entry/events.js';
 import { workItemTarget, type Log, type MetricSink, type Ports } from '../lib/ports.js';
-import type { ReconcileReport, ReconcileRequest } from '../lib/reconcile.js';
+import type { ReconcileReport, ReconcileRequest } from '../lib/entry/reconcile.js';
 import type { SimulatedAccount } from './account.js';
 import type { QueueMessage } from './world/queue.js';
 

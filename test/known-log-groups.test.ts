@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KnownLogGroups } from '../lib/known-log-groups.js';
-import { reconcile } from '../lib/reconcile.js';
+import { KnownLogGroups } from '../lib/observation/known-log-groups.js';
+import { reconcile } from '../lib/entry/reconcile.js';
 import { deployedStack, MINUTE, selectorTags } from './scenarios/helpers.js';
 
 describe('KnownLogGroups', () => {

@@ -3,9 +3,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { testSettings, type Settings } from '../lib/config.js';
-import { selectionOf, type ConfigSet } from '../lib/desired.js';
-import type { ObservedInstance } from '../lib/observe.js';
-import { plan, type Action, type PlanInput, type RequestedAction } from '../lib/plan.js';
+import { selectionOf, type ConfigSet } from '../lib/planning/desired.js';
+import type { ObservedInstance } from '../lib/model/observed.js';
+import { plan, type Action, type PlanInput, type RequestedAction } from '../lib/planning/plan.js';
 import type { InstanceRecord, LogGroup } from '../lib/ports.js';
 
 const NOW = 1_800_000_000_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../lib/errors.js';
-import { parseReconcileRequest } from '../lib/reconcile-request.js';
-import { parseWorkItem } from '../lib/work-item.js';
+import { parseReconcileRequest } from '../lib/entry/reconcile-request.js';
+import { parseWorkItem } from '../lib/model/work-item.js';
 
 describe('parseReconcileRequest', () => {
   it('defaults to a dry run of an ensure over the whole fleet', () => {

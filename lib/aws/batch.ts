@@ -1,5 +1,5 @@
 /** Paging helpers for the adapters; `chunk` lives in lib/chunk.ts and is shared with the domain. */
-export { chunk } from '../chunk.js';
+export { chunk } from '../support/chunk.js';
 
 /** Every item of every page of an SDK paginator, in order. */
 export async function collectPages<Page, Item>(

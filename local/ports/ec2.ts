@@ -1,12 +1,12 @@
 /** Ec2Port over the simulated account: DescribeInstances (1000 a page, ≤ 200 instance-id filter values), profile associations. */
 import type { Ec2Port, Instance } from '../../lib/ports.js';
-import type { SimulatedAccount } from '../account.js';
+import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
 import { toAssociation } from '../world/ec2.js';
 import { batched, paginate } from './paginate.js';
 
-export function ec2Port(account: SimulatedAccount, layer: CallLayer): Ec2Port {
+export function ec2Port(account: AccountBackend, layer: CallLayer): Ec2Port {
   const { ec2, clock } = account;
   return {
     describeInstancesByTagKey: (tagKey) =>

@@ -1,11 +1,11 @@
 /** IamPort: GetInstanceProfile, then ListAttachedRolePolicies (100 a page) for its role. */
 import type { IamPort } from '../../lib/ports.js';
-import type { SimulatedAccount } from '../account.js';
+import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
 import { paginate } from './paginate.js';
 
-export function iamPort(account: SimulatedAccount, layer: CallLayer): IamPort {
+export function iamPort(account: AccountBackend, layer: CallLayer): IamPort {
   const { iam } = account;
   return {
     async getProfileRole(profileName) {

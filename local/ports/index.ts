@@ -1,6 +1,6 @@
 /** All ports of one simulated "Lambda": its SDK clients share one call layer (latency, retries). */
 import { noMetrics, silentLog, type Log, type MetricSink, type Ports } from '../../lib/ports.js';
-import type { SimulatedAccount } from '../account.js';
+import type { AccountBackend } from './backend.js';
 import type { CallLayer, CallOptions } from '../calls.js';
 import { ec2Port } from './ec2.js';
 import { eventsPort } from './events.js';
@@ -16,7 +16,7 @@ export interface PortsOptions extends CallOptions {
   metrics?: MetricSink;
 }
 
-export function buildPorts(account: SimulatedAccount, layer: CallLayer, options: PortsOptions): Ports {
+export function buildPorts(account: AccountBackend, layer: CallLayer, options: PortsOptions): Ports {
   return {
     ec2: ec2Port(account, layer),
     iam: iamPort(account, layer),

@@ -1,11 +1,11 @@
 /** LogsPort: DescribeLogGroups by prefix (50 a page), CreateLogGroup, PutRetentionPolicy. */
 import type { LogsPort } from '../../lib/ports.js';
-import type { SimulatedAccount } from '../account.js';
+import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
 import { paginate } from './paginate.js';
 
-export function logsPort(account: SimulatedAccount, layer: CallLayer): LogsPort {
+export function logsPort(account: AccountBackend, layer: CallLayer): LogsPort {
   const { logs, clock } = account;
   return {
     describeLogGroups: (namePrefix) =>

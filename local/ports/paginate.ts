@@ -6,7 +6,7 @@
  */
 import type { CallLayer } from '../calls.js';
 import type { Operation } from '../operations.js';
-import { chunk } from '../../lib/chunk.js';
+import { chunk } from '../../lib/support/chunk.js';
 
 export async function paginate<S, T>(
   layer: CallLayer,

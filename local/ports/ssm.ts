@@ -4,13 +4,13 @@
  * ListCommandInvocations (50 a page).
  */
 import type { ManagedInstance, SentCommand, SsmPort } from '../../lib/ports.js';
-import type { SimulatedAccount } from '../account.js';
+import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
-import { chunk } from '../../lib/chunk.js';
+import { chunk } from '../../lib/support/chunk.js';
 import { LIMITS } from '../operations.js';
 import { batched, paginate } from './paginate.js';
 
-export function ssmPort(account: SimulatedAccount, layer: CallLayer): SsmPort {
+export function ssmPort(account: AccountBackend, layer: CallLayer): SsmPort {
   const { registration, parameters, ec2, commands } = account;
   const info = (instanceId: string): ManagedInstance => ({
     instanceId,

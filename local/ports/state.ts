@@ -5,24 +5,24 @@
  */
 import { upgradeRecord } from '../../lib/model/upgrade.js';
 import type { InstanceRecord, RolloutPort, RolloutRecord, StatePort } from '../../lib/ports.js';
-import type { SimulatedAccount } from '../account.js';
+import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
 import { ROLLOUT_KEY_PREFIX } from '../world/table.js';
 import { batched, paginate } from './paginate.js';
 
-function scan<T>(account: SimulatedAccount, layer: CallLayer, prefix: string): Promise<T[]> {
+function scan<T>(account: AccountBackend, layer: CallLayer, prefix: string): Promise<T[]> {
   const { table } = account;
   return paginate(layer, 'Scan', LIMITS.scanPage, () => table.keys(), (key) => (key.startsWith(prefix) ? table.get<T>(key) : undefined));
 }
 
 /** BatchGetItem: at most 100 keys a call; the items that exist. */
-async function getMany<T>(account: SimulatedAccount, layer: CallLayer, keys: string[]): Promise<T[]> {
+async function getMany<T>(account: AccountBackend, layer: CallLayer, keys: string[]): Promise<T[]> {
   const { table } = account;
   return batched(layer, 'BatchGetItem', keys, LIMITS.batchGetItemKeys, (batch) => batch.flatMap((key) => table.get<T>(key) ?? []));
 }
 
-export function statePort(account: SimulatedAccount, layer: CallLayer): StatePort {
+export function statePort(account: AccountBackend, layer: CallLayer): StatePort {
   const { table } = account;
   return {
     // Reads go through upgradeRecord as the DynamoDB adapter's do: a table may hold earlier releases' shapes.
@@ -46,7 +46,7 @@ function strip(item: (RolloutRecord & { instanceId?: string }) | undefined): Rol
   return record;
 }
 
-export function rolloutPort(account: SimulatedAccount, layer: CallLayer): RolloutPort {
+export function rolloutPort(account: AccountBackend, layer: CallLayer): RolloutPort {
   const { table } = account;
   const key = (configName: string) => ROLLOUT_KEY_PREFIX + configName;
   return {

@@ -5,7 +5,7 @@
  */
 import { resolveLogGroupName, telemetrySignals, validateAgentConfig, type TelemetrySignals } from '../../lib/agent/index.js';
 import type { TelemetryPort } from '../../lib/ports.js';
-import type { SimulatedAccount } from '../account.js';
+import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
 import { isReporting } from '../world/agent.js';
@@ -15,7 +15,7 @@ interface Signals extends TelemetrySignals {
   measurements: number;
 }
 
-export function telemetryPort(account: SimulatedAccount, layer: CallLayer): TelemetryPort {
+export function telemetryPort(account: AccountBackend, layer: CallLayer): TelemetryPort {
   // Configurations are few and agents many: parse each configuration text once.
   const signalsOf = new Map<string, Signals | undefined>();
   const signals = (value: string | undefined): Signals | undefined => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultLogGroupName, goFilepathExt, validateAgentConfig, type AgentConfig } from '../../lib/agent/index.js';
 import { testSettings, type Settings } from '../../lib/config.js';
-import { logGroupsFor } from '../../lib/desired.js';
+import { logGroupsFor } from '../../lib/planning/desired.js';
 import type { Instance } from '../../lib/ports.js';
 
 const instance: Instance = {

@@ -8,14 +8,14 @@
  */
 import { alwaysFail, SimulatedAccount, takes, type SimInvocation } from '../../local/index.js';
 import { SimulatedStack } from '../../local/stack.js';
-import type { ReconcileReport } from '../../lib/reconcile.js';
+import type { ReconcileReport } from '../../lib/entry/reconcile.js';
 
 export const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /** The faults of the issue: each call surfaces a throttle with p 0.2 or a server error with p 0.05. */
 export const STORM = { '*': { throttle: 0.2, unavailable: 0.05 } } as const;
-/** Longer than lib/execute.ts's IAM retries (2 + 5 + 10 s): some associations fail and come back. */
+/** Longer than the executor's IAM propagation retries (2 + 5 + 10 s, lib/model/timing.ts): some associations fail and come back. */
 const IAM_PROPAGATION_MS = 25_000;
 /** How long a doomed instance's command runs: long enough to be terminated in flight. */
 const DOOMED_COMMAND_MS = 20 * MINUTE;

@@ -5,12 +5,12 @@
  * worker has since moved to `configured`, and sets it back to `pending` / "not registered with
  * SSM". Nothing heals it: the agent is at the current version, so every later plan is empty.
  *
- * Fixed by carrying the record revision each action was planned from (lib/plan.ts plannedFrom):
+ * Fixed by carrying the record revision each action was planned from (lib/planning/plan.ts plannedFrom):
  * the executor skips an action whose record moved on since.
  */
 import { describe, expect, it } from 'vitest';
 import { deployedStack, expectConverged, MINUTE, selectorTags } from '../scenarios/helpers.js';
-import { reconcile } from '../../lib/reconcile.js';
+import { reconcile } from '../../lib/entry/reconcile.js';
 
 describe('a slow fleet reconcile and a worker on one instance', () => {
   it('the reconcile\'s stale wait-for-registration does not undo the worker\'s configure', async () => {

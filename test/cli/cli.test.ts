@@ -20,8 +20,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.js';
 import { DEFAULT_REGION } from '../../cli/region.js';
-import type { ReconcileReport } from '../../lib/reconcile.js';
-import type { FleetStatus } from '../../lib/status.js';
+import type { ReconcileReport } from '../../lib/entry/reconcile.js';
+import type { FleetStatus } from '../../lib/entry/status.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** The start of an ANSI colour code. */

@@ -1,7 +1,7 @@
-/** lib/format.ts formatStatus: what `fleetwatch status` prints for a fleet mid-rollout. */
+/** lib/entry/format.ts formatStatus: what `fleetwatch status` prints for a fleet mid-rollout. */
 import { describe, expect, it } from 'vitest';
-import { formatStatus } from '../../lib/format.js';
-import type { FleetStatus } from '../../lib/status.js';
+import { formatStatus } from '../../lib/entry/format.js';
+import type { FleetStatus } from '../../lib/entry/status.js';
 
 const none = { current: 0, behind: 0, pending: 0, inFlight: 0, failed: 0, unreachable: 0 };
 const status: FleetStatus = {

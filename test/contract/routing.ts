@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { CloudWatchLogsClient, CreateLogGroupCommand, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { chunk } from '../../lib/chunk.js';
+import { chunk } from '../../lib/support/chunk.js';
 import { ACCOUNT_ID, clientConfig, REGION, resetMoto } from './moto.js';
 
 const EVENTS_DIR = new URL('../../events/', import.meta.url);

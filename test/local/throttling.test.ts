@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ServiceUnavailableError, ThrottledError } from '../../lib/errors.js';
-import { mapWithConcurrency } from '../../lib/concurrency.js';
+import { mapWithConcurrency } from '../../lib/support/concurrency.js';
 import { SimulatedAccount } from '../../local/account.js';
 import { TokenBucket } from '../../local/rate.js';
 

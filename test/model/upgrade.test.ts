@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { upgradeRecord } from '../../lib/model/upgrade.js';
-import { parseWorkItem } from '../../lib/work-item.js';
+import { parseWorkItem } from '../../lib/model/work-item.js';
 import { takes } from '../../local/index.js';
 import { deployedStack, expectConverged, MINUTE, selectorTags } from '../scenarios/helpers.js';
 

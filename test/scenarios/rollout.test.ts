@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../../lib/agent/index.js';
 import { parameterName } from '../../lib/config.js';
-import { fleetStatus } from '../../lib/status.js';
+import { fleetStatus } from '../../lib/entry/status.js';
 import { failFraction } from '../../local/index.js';
 import { deployedStack, MINUTE, selectorTags } from './helpers.js';
 

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { parameterName } from '../../lib/config.js';
 import { deployedStack, expectConverged, MINUTE, selectorTags } from './helpers.js';
-import { reconcile } from '../../lib/reconcile.js';
+import { reconcile } from '../../lib/entry/reconcile.js';
 
 const FLEET = Number(process.env.SWEEP_FLEET ?? 10_000);
 

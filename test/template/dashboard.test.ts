@@ -28,9 +28,9 @@ function sourceFiles(dir: string): string[] {
     .map((file) => path.join(dir, file));
 }
 
-/** The effects of lib/onboarding.ts EventEffect: functions/event-handler.ts emits Events<Effect> for each. */
+/** The effects of lib/entry/events.ts EventEffect: functions/handler.ts emits Events<Effect> for each. */
 function eventEffects(): string[] {
-  const union = /export type EventEffect =([\s\S]*?);\n/.exec(code('lib/onboarding.ts'))?.[1] ?? '';
+  const union = /export type EventEffect =([\s\S]*?);\n/.exec(code('lib/entry/events.ts'))?.[1] ?? '';
   return [...union.matchAll(/effect: '(\w+)'/g)].map((m) => m[1]!);
 }
 

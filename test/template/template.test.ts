@@ -1,7 +1,7 @@
 /**
  * Packages the service offline (`sls package`, no AWS account) for dev and prod, then checks the
  * CloudFormation template: configuration parameters, the SSM document and its contract with
- * lib/agent-document.ts, least-privilege IAM (one role per function, no "*" actions, PassRole),
+ * lib/apply/agent-document.ts, least-privilege IAM (one role per function, no "*" actions, PassRole),
  * the queue, the table, tags, the environment lib/config.ts reads, and that each function's zip
  * loads.
  */
@@ -10,10 +10,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentParameters } from '../../lib/agent-document.js';
+import { documentParameters } from '../../lib/apply/agent-document.js';
 import { loadSettings, REQUIRED_POLICY_ARNS, settingsEnvironmentName, testSettings, type Settings } from '../../lib/config.js';
-import type { AgentCommand } from '../../lib/plan.js';
-import { parseReconcileRequest } from '../../lib/reconcile-request.js';
+import type { AgentCommand } from '../../lib/planning/plan.js';
+import { parseReconcileRequest } from '../../lib/entry/reconcile-request.js';
 import {
   arnText,
   asList,
@@ -157,7 +157,7 @@ describe('SSM document', () => {
     expect(document().Properties.Content.schemaVersion).toBe('2.2');
   });
 
-  it('accepts every parameter set lib/agent-document.ts sends', () => {
+  it('accepts every parameter set lib/apply/agent-document.ts sends', () => {
     const declared = document().Properties.Content.parameters as Record<string, Json>;
     const required = Object.entries(declared).filter(([, p]) => p.default === undefined).map(([name]) => name);
     for (const kind of ['install-and-configure', 'configure', 'restart', 'stop'] as const) {

@@ -2,13 +2,12 @@
  * The `reconcile` function's input. Validated whole before anything is read or changed, so a
  * typo never becomes a partial apply. Defaults are the safe ones: a dry run of an ensure.
  */
-import { CONFIG_NAME_PATTERN } from './config.js';
-import { InvalidInputError } from './errors.js';
+import { CONFIG_NAME_PATTERN } from '../config.js';
+import { InvalidInputError } from '../errors.js';
 import type { ReconcileRequest } from './reconcile.js';
-import * as z from './schema.js';
+import { INSTANCE_ID_PATTERN } from '../model/ids.js';
+import * as z from '../schema.js';
 
-/** EC2 instance ids: i- and 8 or 17 hex digits. */
-export const INSTANCE_ID_PATTERN = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
 const requestSchema = z.strictObject({
   /** reconcile (default): plan or apply; status: per-configuration versions and instance counts. */

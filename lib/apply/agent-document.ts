@@ -3,7 +3,7 @@
  * Only values the planner built from validated names reach the document, and the document
  * checks each against its allowedValues/allowedPattern again.
  */
-import type { AgentCommand } from './plan.js';
+import type { AgentCommand } from '../planning/plan.js';
 
 export function documentParameters(command: AgentCommand): Record<string, string[]> {
   // "name:version" makes the agent fetch exactly the version we record as applied, even when

@@ -6,15 +6,15 @@
  * or stale outcome changes nothing), what it means (metrics, events, a retry), and its count in
  * the rollout of its version.
  */
-import type { Settings } from './config.js';
-import { errorMessage } from './errors.js';
-import { mapWithConcurrency } from './concurrency.js';
-import * as lifecycle from './model/lifecycle.js';
-import { CLOCK_SKEW_MS, retryDelaySeconds } from './model/timing.js';
-import { TERMINAL_INVOCATION_STATUSES, type CommandInvocation, type InFlightCommand, type InstanceRecord, type Ports } from './ports.js';
-import { storedOf, transition } from './records.js';
-import { countInRollout } from './rollout.js';
-import { SERVICE_EVENTS } from './service-events.js';
+import type { Settings } from '../config.js';
+import { errorMessage } from '../errors.js';
+import { mapWithConcurrency } from '../support/concurrency.js';
+import * as lifecycle from '../model/lifecycle.js';
+import { CLOCK_SKEW_MS, retryDelaySeconds } from '../model/timing.js';
+import { TERMINAL_INVOCATION_STATUSES, type CommandInvocation, type InFlightCommand, type InstanceRecord, type Ports } from '../ports.js';
+import { storedOf, transition } from '../apply/records.js';
+import { countInRollout } from '../rollout/rollout.js';
+import { SERVICE_EVENTS } from '../model/service-events.js';
 
 export type OutcomeEffect = lifecycle.SettledEffect | 'ignored';
 

@@ -10,54 +10,18 @@
  * undone), and the rollout record marks it rolled back, so sweeps and new instances get the good
  * version until a new one is written.
  */
-import { validateAgentConfig } from './agent/index.js';
-import { configNameOfParameter, parameterName, type Settings } from './config.js';
-import { selectionOf } from './desired.js';
-import { ConflictError, errorMessage } from './errors.js';
-import { parameterChangeSchema, parseEvent } from './event-schemas.js';
-import { execute } from './execute.js';
-import { observeConfigSet, observeInstances, observeSelectedLogGroups, type ObservedInstance } from './observe.js';
-import type { EventEffect } from './onboarding.js';
-import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance } from './plan.js';
-import type { InFlightCommand, LogGroup, Ports, RolloutRecord } from './ports.js';
-import { allowedErrorsFor, concurrencyFor } from './rate.js';
-import { SERVICE_EVENTS } from './service-events.js';
-
-/** Parameter Store Change for one of this stage's configuration parameters. */
-export async function onParameterChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
-  const { detail } = parseEvent(parameterChangeSchema, event, 'Parameter Store change');
-  const configName = configNameOfParameter(settings, detail.name);
-  if (!configName) return { effect: 'ignored', reason: `parameter ${detail.name} is not a configuration of stage ${settings.stage}` };
-  switch (detail.operation) {
-    case 'Delete':
-      await reportDeletedParameter(ports, settings, configName, detail.name);
-      return { effect: 'ignored', reason: `parameter ${detail.name} deleted: selecting instances reported, nothing stopped` };
-    case 'LabelParameterVersion':
-      return { effect: 'ignored', reason: 'a label changes no version' };
-    default: {
-      const rollout = await startRollout(ports, settings, configName);
-      if (rollout?.status === 'in-progress') {
-        return { effect: 'enqueued', rollout: configName, version: rollout.version, reason: `rollout of v${rollout.version} in progress` };
-      }
-      return { effect: 'ignored', reason: `rollout of ${configName}: ${rollout ? `v${rollout.version} ${rollout.status}` : 'no parameter'}` };
-    }
-  }
-}
-
-async function reportDeletedParameter(ports: Ports, settings: Settings, configName: string, name: string): Promise<void> {
-  const instances = await observeInstances(ports, settings, { configName });
-  const ids = instances.map((o) => o.instance.instanceId);
-  ports.metrics.count('ConfigurationsDeleted');
-  ports.log.error('configuration parameter deleted; its instances keep their agent as it is', {
-    parameter: name,
-    configName,
-    instances: ids.length,
-    instanceIds: ids.slice(0, 100),
-  });
-  await ports.events.publish([
-    { detailType: SERVICE_EVENTS.configurationDeleted, detail: { configName, parameter: name, instanceIds: ids, stage: settings.stage } },
-  ]);
-}
+import { validateAgentConfig } from '../agent/index.js';
+import { parameterName, type Settings } from '../config.js';
+import { selectionOf } from '../planning/desired.js';
+import { errorMessage } from '../errors.js';
+import { execute } from '../apply/execute.js';
+import type { ObservedInstance } from '../model/observed.js';
+import { observeConfigSet, observeInstances, observeSelectedLogGroups } from '../observation/observe.js';
+import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance } from '../planning/plan.js';
+import type { InFlightCommand, LogGroup, Ports, RolloutRecord } from '../ports.js';
+import { allowedErrorsFor, concurrencyFor } from '../model/rate.js';
+import { ConflictError } from '../errors.js';
+import { SERVICE_EVENTS } from '../model/service-events.js';
 
 /** Validates the newest version and starts its rollout; a duplicate event for the same version changes nothing. */
 export async function startRollout(ports: Ports, settings: Settings, configName: string): Promise<RolloutRecord | undefined> {

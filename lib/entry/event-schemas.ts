@@ -1,11 +1,11 @@
 /**
- * Schemas of the EventBridge events fleetwatch's rules deliver (DESIGN.md, "Facts": event shapes).
+ * Schemas of the EventBridge events fleetwatch's rules deliver (their shapes as AWS documents them).
  * The rules already filter on source and detail-type; these schemas check what the code relies on,
  * so a malformed or unexpected event is rejected with a reason instead of half-handled.
  */
-import { InvalidInputError } from './errors.js';
-import { INSTANCE_ID_PATTERN } from './reconcile-request.js';
-import * as z from './schema.js';
+import { InvalidInputError } from '../errors.js';
+import { INSTANCE_ID_PATTERN } from '../model/ids.js';
+import * as z from '../schema.js';
 
 const instanceId = z.string().check(z.regex(INSTANCE_ID_PATTERN, 'is not an EC2 instance id'));
 

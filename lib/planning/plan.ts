@@ -3,12 +3,12 @@
  * No I/O, no clock, no randomness: the same input always gives the same plan, which is exactly
  * what a dry run prints and what the executor applies.
  */
-import { REQUIRED_POLICY_ARNS, parameterName, type Settings } from './config.js';
+import { REQUIRED_POLICY_ARNS, parameterName, type Settings } from '../config.js';
 import type { DesiredLogGroup, Selection } from './desired.js';
-import type { ObservedInstance } from './observe.js';
-import { leaseHeld, type PlannedFrom } from './model/lifecycle.js';
-import { MINUTE_MS, REPORTING_GRACE_MS } from './model/timing.js';
-import type { AgentAction, LogGroup, LogGroupClass } from './ports.js';
+import type { ObservedInstance } from '../model/observed.js';
+import { leaseHeld, type PlannedFrom } from '../model/lifecycle.js';
+import { MINUTE_MS, REPORTING_GRACE_MS } from '../model/timing.js';
+import type { AgentAction, LogGroup, LogGroupClass } from '../ports.js';
 
 export type RequestedAction = 'ensure' | 'install' | 'configure' | 'restart';
 
@@ -144,7 +144,7 @@ export function plan(input: PlanInput): Action[] {
 
     const profile = planProfile(observed, input.settings);
     if (profile.drift) {
-      // Report mode: the drift is reported and nothing changes on this instance (DESIGN.md 1).
+      // Report mode: the drift is reported and nothing changes on this instance (docs/design.md, "Profiles").
       if (record?.status !== 'drift' || record.lastError !== profile.drift) {
         reports.push({ kind: 'report-drift', instanceId: id, configName: selection.configuration.configName, reason: 'foreign profile lacks policies', detail: profile.drift });
       }

@@ -5,9 +5,9 @@
  * per instance, and what makes a duplicate or out-of-order event change nothing. What to write
  * is always a transition of lib/model/lifecycle.ts.
  */
-import { ConflictError } from './errors.js';
-import { isNoChange, type Next } from './model/lifecycle.js';
-import type { InstanceRecord, Ports } from './ports.js';
+import { ConflictError } from '../errors.js';
+import { isNoChange, type Next } from '../model/lifecycle.js';
+import type { InstanceRecord, Ports } from '../ports.js';
 
 const MAX_CONFLICT_RETRIES = 5;
 

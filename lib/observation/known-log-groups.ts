@@ -5,10 +5,10 @@
  * concurrent workers exceed. Only the worker trusts this memory, and only for a few minutes: the
  * drift sweep always describes, because finding a deleted group or changed retention is its job.
  */
-import { KNOWN_LOG_GROUP_TTL_MS } from './model/timing.js';
-import type { LogGroup } from './ports.js';
+import { KNOWN_LOG_GROUP_TTL_MS } from '../model/timing.js';
+import type { LogGroup, LogGroupMemory } from '../ports.js';
 
-export class KnownLogGroups {
+export class KnownLogGroups implements LogGroupMemory {
   private readonly groups = new Map<string, { group: LogGroup; seenAt: number }>();
 
   constructor(private readonly ttlMs = KNOWN_LOG_GROUP_TTL_MS) {}

@@ -3,37 +3,13 @@
  * describe per kind of thing for the whole fleet, never one call per instance. The planner then
  * works on plain data.
  */
-import { resolveLogGroupName, telemetrySignals, validateAgentConfig } from './agent/index.js';
-import { parameterName, type Settings } from './config.js';
-import type { ConfigSet, ConfigurationVersion, Selection, UnusableConfiguration } from './desired.js';
-import { mapWithConcurrency } from './concurrency.js';
-import { REPORTING_GRACE_MS, REPORTING_WINDOW_MS } from './model/timing.js';
-import type {
-  Instance,
-  InstanceRecord,
-  LogGroup,
-  ManagedInstance,
-  Ports,
-  ProfileAssociation,
-  ProfileRole,
-} from './ports.js';
-
-export interface ObservedInstance {
-  instance: Instance;
-  association?: ProfileAssociation;
-  /** The profile behind the association; undefined when there is none or it no longer exists. */
-  profile?: ProfileRole;
-  /** SSM registration; undefined when SSM does not know the instance. */
-  managed?: ManagedInstance;
-  record?: InstanceRecord;
-}
-
-export interface InstanceScope {
-  /** Only these instances (tagged or not). */
-  instanceIds?: string[];
-  /** Only instances whose selector tag names this configuration. */
-  configName?: string;
-}
+import { resolveLogGroupName, telemetrySignals, validateAgentConfig } from '../agent/index.js';
+import { parameterName, type Settings } from '../config.js';
+import type { ConfigSet, ConfigurationVersion, Selection, UnusableConfiguration } from '../planning/desired.js';
+import { mapWithConcurrency } from '../support/concurrency.js';
+import { REPORTING_GRACE_MS, REPORTING_WINDOW_MS } from '../model/timing.js';
+import type { InstanceScope, ObservedInstance } from '../model/observed.js';
+import type { Instance, InstanceRecord, LogGroup, Ports, ProfileAssociation, ProfileRole } from '../ports.js';
 
 /**
  * Reads every configuration parameter of the stage and decides which version of each stands:

@@ -4,23 +4,23 @@
  * create, an association that raced in, a command already in flight are all success or a skip.
  * One action failing never stops the others; each outcome is reported.
  */
-import { serviceTags, type Settings } from './config.js';
-import { mapWithConcurrency, settleWithConcurrency } from './concurrency.js';
+import { serviceTags, type Settings } from '../config.js';
+import { mapWithConcurrency, settleWithConcurrency } from '../support/concurrency.js';
 import {
   AlreadyExistsError,
   IamNotPropagatedError,
   IncorrectStateError,
   NotYetManagedError,
   errorMessage,
-} from './errors.js';
-import { type Action, type AgentCommand, isAgentCommand } from './plan.js';
-import type { InstanceRecord, InstanceWorkItem, Ports, WorkItem } from './ports.js';
-import * as lifecycle from './model/lifecycle.js';
-import { IAM_PROPAGATION_RETRY_DELAYS_MS, MINUTE_MS, OUTCOME_CHECK_DELAY_SECONDS, registrationDelaySeconds } from './model/timing.js';
+} from '../errors.js';
+import { type Action, type AgentCommand, isAgentCommand } from '../planning/plan.js';
+import type { InstanceRecord, InstanceWorkItem, Ports, WorkItem } from '../ports.js';
+import * as lifecycle from '../model/lifecycle.js';
+import { IAM_PROPAGATION_RETRY_DELAYS_MS, MINUTE_MS, OUTCOME_CHECK_DELAY_SECONDS, registrationDelaySeconds } from '../model/timing.js';
 import { transition } from './records.js';
-import { SERVICE_EVENTS } from './service-events.js';
+import { SERVICE_EVENTS } from '../model/service-events.js';
 import { documentParameters } from './agent-document.js';
-import { chunk } from './chunk.js';
+import { chunk } from '../support/chunk.js';
 
 export type OutcomeStatus = 'done' | 'skipped' | 'failed';
 

@@ -1,13 +1,11 @@
 /** The work queue's message body. Parsed strictly: the queue is ours, so anything else is a bug. */
-import { CONFIG_NAME_PATTERN } from './config.js';
-import { InvalidInputError } from './errors.js';
-import type { WorkItem } from './ports.js';
-import { INSTANCE_ID_PATTERN } from './reconcile-request.js';
-import { CLAIM_PREFIX } from './model/lifecycle.js';
-import * as z from './schema.js';
+import { CONFIG_NAME_PATTERN } from '../config.js';
+import { InvalidInputError } from '../errors.js';
+import type { WorkItem } from '../ports.js';
+import { COMMAND_ID_PATTERN, INSTANCE_ID_PATTERN } from './ids.js';
+import { CLAIM_PREFIX } from './lifecycle.js';
+import * as z from '../schema.js';
 
-/** SSM command ids are UUIDs. */
-const COMMAND_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** "claim-<ms>", as lib/execute.ts takes them. */
 const CLAIM_ID_PATTERN = new RegExp(`^${CLAIM_PREFIX}[0-9]{1,16}$`);

@@ -3,15 +3,16 @@
  * The `reconcile` function, the schedule's sweep and the queue worker all call this; they differ
  * only in scope and origin.
  */
-import type { Settings } from './config.js';
-import { InvalidInputError } from './errors.js';
-import { selectionOf } from './desired.js';
-import { execute, type ActionOutcome } from './execute.js';
-import { observeConfigSet, observeInstances, observeSelectedLogGroups, observeSilence, type InstanceScope } from './observe.js';
-import { settleInFlight } from './outcomes.js';
-import { instanceOf, plan, type Action, type PlanOrigin, type PlannedInstance, type RequestedAction } from './plan.js';
-import type { Ports } from './ports.js';
-import { chunk } from './chunk.js';
+import type { Settings } from '../config.js';
+import { InvalidInputError } from '../errors.js';
+import { selectionOf } from '../planning/desired.js';
+import { execute, type ActionOutcome } from '../apply/execute.js';
+import type { InstanceScope } from '../model/observed.js';
+import { observeConfigSet, observeInstances, observeSelectedLogGroups, observeSilence } from '../observation/observe.js';
+import { settleInFlight } from '../outcomes/settle.js';
+import { instanceOf, plan, type Action, type PlanOrigin, type PlannedInstance, type RequestedAction } from '../planning/plan.js';
+import type { Ports } from '../ports.js';
+import { chunk } from '../support/chunk.js';
 
 export interface ReconcileRequest {
   dryRun: boolean;

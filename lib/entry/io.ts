@@ -1,5 +1,6 @@
 /**
- * What the CLI writes to and reads from, injected so tests run it in-process and see its output.
+ * What the human-facing commands (the CLI, npm start) write to and read from, injected so tests run
+ * them in-process and see their output.
  */
 export interface Output {
   write(chunk: string): unknown;

@@ -3,10 +3,10 @@
  * The selector tag's value is untrusted input: it is matched against CONFIG_NAME_PATTERN and the
  * known set before it is used for anything, and never reaches a shell, a document or an ARN.
  */
-import type { AgentConfig } from './agent/index.js';
-import { resolveLogGroupName } from './agent/index.js';
-import { CONFIG_NAME_PATTERN, type Settings } from './config.js';
-import type { Instance, LogGroupClass } from './ports.js';
+import type { AgentConfig } from '../agent/index.js';
+import { resolveLogGroupName } from '../agent/index.js';
+import { CONFIG_NAME_PATTERN, type Settings } from '../config.js';
+import type { Instance, LogGroupClass } from '../ports.js';
 
 /** One version of a configuration, read from Parameter Store and validated. */
 export interface ConfigurationVersion {

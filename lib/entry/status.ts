@@ -3,9 +3,9 @@
  * its rollout, and how many instances run it, are behind, pending, in flight, failed or
  * unreachable. Read from the state table and Parameter Store only: cheap enough to ask often.
  */
-import type { Settings } from './config.js';
-import { observeConfigSet } from './observe.js';
-import type { InstanceRecord, Ports, RecordStatus, RolloutRecord } from './ports.js';
+import type { Settings } from '../config.js';
+import { observeConfigSet } from '../observation/observe.js';
+import type { InstanceRecord, Ports, RecordStatus, RolloutRecord } from '../ports.js';
 
 export interface ConfigurationStatus {
   configName: string;
