@@ -324,7 +324,7 @@ export interface ServiceEvent {
 }
 
 export interface EventsPort {
-  /** PutEvents on the default bus with source "fleetwatch", 10 entries per call inside. */
+  /** PutEvents on the default bus with the stage's source ("fleetwatch.<stage>"), 10 entries per call inside. */
   publish(events: ServiceEvent[]): Promise<void>;
 }
 

@@ -79,6 +79,16 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
 }
 
 /** The instances in scope with their profile, SSM registration and state record. */
+/**
+ * The instances (not terminated) whose selector tag names the configuration: what a deleted
+ * configuration's report lists. EC2 alone answers it, so the parameter-change function needs
+ * no SSM or IAM reads (serverless/iam.cjs grants it none).
+ */
+export async function instancesSelecting(ports: Pick<Ports, 'ec2'>, settings: Pick<Settings, 'selectorTagKey'>, configName: string): Promise<Instance[]> {
+  const described = await ports.ec2.describeInstancesByTagKey(settings.selectorTagKey);
+  return described.filter((instance) => instance.state !== 'terminated' && instance.tags[settings.selectorTagKey] === configName);
+}
+
 export async function observeInstances(
   ports: Pick<Ports, 'ec2' | 'iam' | 'ssm' | 'state'>,
   settings: Settings,
