@@ -226,7 +226,7 @@ async function attribution(work: string, options: BuildOptions): Promise<Row[]> 
     ['empty handler', `export const handler = async () => 0;`],
     [
       'zod/mini through lib/schema.ts, with the event and work-item schemas',
-      `import { ec2StateChangeSchema } from './lib/event-schemas.ts'; import { parseWorkItem } from './lib/work-item.ts'; ` +
+      `import { ec2StateChangeSchema } from './lib/entry/event-schemas.ts'; import { parseWorkItem } from './lib/model/work-item.ts'; ` +
         `export const x = [ec2StateChangeSchema, parseWorkItem]; export const handler = async () => x;`,
     ],
     [

@@ -10,13 +10,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { createHandler as commandOutcomeFunction } from '../functions/command-outcome.js';
+import { createHandler as commandOutcomeFunction } from '../functions/handlers/command-outcome.js';
 import type { Environment, EventResult, FunctionHandler } from '../functions/handler.js';
-import { createHandler as instanceStateFunction } from '../functions/instance-state.js';
-import { createHandler as parameterChangeFunction } from '../functions/parameter-change.js';
-import { createHandler as reconcileFunction } from '../functions/reconcile.js';
-import { createHandler as tagChangeFunction } from '../functions/tag-change.js';
-import { createHandler as workerFunction } from '../functions/worker.js';
+import { createHandler as instanceStateFunction } from '../functions/handlers/instance-state.js';
+import { createHandler as parameterChangeFunction } from '../functions/handlers/parameter-change.js';
+import { createHandler as reconcileFunction } from '../functions/handlers/reconcile.js';
+import { createHandler as tagChangeFunction } from '../functions/handlers/tag-change.js';
+import { createHandler as workerFunction } from '../functions/handlers/worker.js';
 import { parseAgentConfig } from '../lib/agent/index.js';
 import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { InvalidInputError, errorMessage } from '../lib/errors.js';
@@ -44,6 +44,12 @@ export interface StackOptions {
   maxReceiveCount?: number;
   /** Print log lines of this level and above to stderr. Default: none. */
   printLogs?: 'info' | 'warn' | 'error';
+  /**
+   * Keep log lines of this level and above in `logs`. Default warn: the functions log a line per
+   * event and per work item result, which a 10,000-instance run would otherwise hold by the
+   * hundred thousand.
+   */
+  keepLogs?: 'info' | 'warn' | 'error';
 }
 
 export interface LogLine {
@@ -84,8 +90,9 @@ export class SimulatedStack {
     this.settings = testSettings({ accountId: account.accountId, region: account.region, ...options.settings });
     this.metricSink = { count: (name, value = 1) => this.metrics.set(name, (this.metrics.get(name) ?? 0) + value) };
     const threshold = options.printLogs ? LEVELS.indexOf(options.printLogs) : Infinity;
+    const keep = LEVELS.indexOf(options.keepLogs ?? 'warn');
     const write = (level: LogLine['level']) => (message: string, extra?: Record<string, unknown>) => {
-      if (level !== 'debug') this.logs.push({ level, message, ...(extra && { extra }), time: this.account.clock.now() });
+      if (LEVELS.indexOf(level) >= keep) this.logs.push({ level, message, ...(extra && { extra }), time: this.account.clock.now() });
       if (LEVELS.indexOf(level) >= threshold) process.stderr.write(`${level.toUpperCase()} ${message} ${extra ? JSON.stringify(extra) : ''}\n`);
     };
     this.log = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
