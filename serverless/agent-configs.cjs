@@ -208,12 +208,17 @@ async function policyOf({ resolveVariable }) {
   };
 }
 
+/** The configurations as judged for the stage being packaged: what every resolver reading them uses. */
+async function stageConfigs(context) {
+  return loadAgentConfigs(DEFAULT_DIR, await policyOf(context));
+}
+
 const announced = new Set();
 
 /** The configurations, with their sizes and tiers printed once per package/deploy (osls calls resolvers once per reference). */
 async function configsFor(context) {
   const stage = await stageOf(context);
-  const configs = loadAgentConfigs(DEFAULT_DIR, await policyOf(context));
+  const configs = await stageConfigs(context);
   if (!announced.has(stage)) {
     announced.add(stage);
     for (const config of configs) {
@@ -230,6 +235,7 @@ module.exports = {
   AgentConfigError,
   parameterTier,
   loadAgentConfigs,
+  stageConfigs,
   logicalId,
   literal,
   parameterPrefix,
