@@ -17,7 +17,10 @@ writeFileSync(
   path.join(service, 'agent', 'configs', 'regional.json'),
   JSON.stringify({ agent: { region: 'eu-west-1' }, logs: { logs_collected: { files: { collect_list: [{ file_path: '/var/log/messages' }] } } } }),
 );
-afterAll(() => rmSync(service, { recursive: true, force: true }));
+afterAll(() => {
+  vi.restoreAllMocks();
+  rmSync(service, { recursive: true, force: true });
+});
 
 const variables: Record<string, string> = {
   'sls:stage': 'dev',
