@@ -7,7 +7,7 @@
  * MINIFIED JSON. Resolved by serverless.yml through ${file(serverless/agent-configs.cjs):<key>},
  * so editing a configuration and packaging again gives a template with the new value.
  *
- * Limits this enforces at package time (DESIGN.md "Facts"):
+ * Limits this enforces at package time:
  * - Parameter Store values: Standard tier up to 4 KB (4096 bytes), Advanced up to 8 KB (8192
  *   bytes). The tier follows the minified size; over 8 KB packaging fails naming the file.
  *   NOTE: SSM can move a parameter from Standard to Advanced but never back, so a configuration
