@@ -45,6 +45,22 @@ export interface LogLine {
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** The functions of serverless.yml, as the stack invokes them. */
+export type FunctionName = 'reconcile' | 'worker' | 'instanceState' | 'tagChange' | 'parameterChange' | 'commandOutcome';
+/** Which function an EventBridge rule targets, by detail-type. */
+const TARGET: Record<string, FunctionName> = {
+  'EC2 Instance State-change Notification': 'instanceState',
+  'Tag Change on Resource': 'tagChange',
+  'Parameter Store Change': 'parameterChange',
+  'EC2 Command Invocation Status-change Notification': 'commandOutcome',
+};
+
+/** One Lambda invocation: the function and how long it ran on the virtual clock (what Lambda bills). */
+export interface Invocation {
+  name: FunctionName;
+  ms: number;
+}
 /** Lambda retries a failed asynchronous invocation twice (after about 1 and 2 minutes). */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
 
@@ -56,6 +72,8 @@ export class SimulatedStack {
   /** Async invocations that failed after Lambda's retries. */
   readonly lost: { event: unknown; error: string }[] = [];
   readonly effects: EventEffect[] = [];
+  /** Every invocation of a function, for what the bench costs. */
+  readonly invocations: Invocation[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private readonly workerEnvironments: KnownLogGroups[];
   private readonly unsubscribe: (() => void)[] = [];
@@ -168,9 +186,11 @@ export class SimulatedStack {
 
   private async invokeAsync(event: unknown, delayMs: number): Promise<void> {
     await this.account.clock.sleep(delayMs);
+    // An event no rule targets invokes nothing in AWS: route() rejects it, and no invocation is counted.
+    const target = TARGET[String((event as { 'detail-type'?: unknown } | null)?.['detail-type'])];
     for (let attempt = 0; ; attempt++) {
       try {
-        const effect = await this.route(event);
+        const effect = await (target ? this.timed(target, () => this.route(event)) : this.route(event));
         this.effects.push(effect);
         this.metricSink.count(`Events${effect.effect[0]!.toUpperCase()}${effect.effect.slice(1)}`);
         return;
@@ -215,9 +235,19 @@ export class SimulatedStack {
     void work.finally(() => this.inflight.delete(work));
   }
 
+  /** Runs one invocation of `name`, recording how long it took on the virtual clock, failed or not. */
+  private async timed<T>(name: FunctionName, invocation: () => Promise<T>): Promise<T> {
+    const started = this.account.clock.now();
+    try {
+      return await invocation();
+    } finally {
+      this.invocations.push({ name, ms: this.account.clock.now() - started });
+    }
+  }
+
   /** The `reconcile` function, invoked by hand or by the schedule. */
   reconcile(request: Partial<ReconcileRequest> = {}): Promise<ReconcileReport> {
-    return reconcile(this.ports(), this.settings, { dryRun: false, action: 'ensure', ...request });
+    return this.timed('reconcile', () => reconcile(this.ports(), this.settings, { dryRun: false, action: 'ensure', ...request }));
   }
 
   /** The worker for one batch: returns the ids of the messages that failed (partial batch response). */
@@ -251,7 +281,7 @@ export class SimulatedStack {
       // as the queue grows): so do we, so that a large backlog does not queue up behind one batch.
       // Each poller stands for one warm worker environment, with its own memory of log groups.
       const poller = (known: KnownLogGroups) =>
-        this.account.drain((messages) => this.work(messages, known), {
+        this.account.drain((messages) => this.timed('worker', () => this.work(messages, known)), {
           batchSize: this.options.batchSize ?? 10,
           maxReceiveCount: this.options.maxReceiveCount ?? 5,
           until: deadline,
