@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   show(await logGroupSection(2_000));
   show(await coldStartSection());
 
-  console.log(`Prices (bench/prices.ts): ${Object.values(PRICES).map((price) => `$${price.usd} per ${fmtPer(price.per)} ${price.unit} (${price.source}, ${price.sourceDate})`).join('; ')}.\n`);
+  console.log(`Prices (bench/prices.ts): ${Object.values(PRICES).map((price) => `$${price.usd} per ${fmtPer(price.per)}${price.unit} (${price.source}, ${price.sourceDate})`).join('; ')}.\n`);
   const misses = missed(sections);
   console.log(
     misses.length === 0
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   console.log(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s of real time`);
 }
 
-const fmtPer = (per: number) => (per === 1 ? '' : per.toLocaleString('en-US'));
+const fmtPer = (per: number) => (per === 1 ? '' : `${per.toLocaleString('en-US')} `);
 
 main().catch((error: unknown) => {
   console.error(error);

@@ -140,16 +140,17 @@ export function onboardingSection(result: OnboardingResult): Section {
   const noticeLag = result.registeredToConfigured.map((ms) => ms - commandMs).sort((a, b) => a - b);
   const associationLag = [...result.associationLag].sort((a, b) => a - b);
   const seconds = (sorted: number[], p: number) => fmt(percentile(sorted, p) / 1000, 1);
+  const label = `${fmt(n)}:`;
   const rows: Row[] = [
     against(`instances configured (of ${fmt(n)})`, result.configured, { text: fmt(n) }),
-    ratioRow('running event to configured, p50 (s) / own floor', result, 50, TARGETS.p50),
-    ratioRow('running event to configured, p95 (s) / own floor', result, 95, TARGETS.p95),
-    ratioRow('running event to configured, max (s) / own floor', result, 100, undefined),
-    against('throttling errors surfaced', result.throttlingErrors, { max: 0 }),
-    against('control-plane calls per instance (EC2, SSM, IAM, Logs, CloudWatch)', sum(Object.fromEntries(control)) / n, { max: TARGETS.controlCalls }, 2),
-    against('data-plane calls per instance (DynamoDB, SQS, EventBridge)', sum(Object.fromEntries(data)) / n, { max: TARGETS.dataCalls }, 2),
+    ratioRow(`${label} running event to configured, p50 (s) / own floor`, result, 50, TARGETS.p50),
+    ratioRow(`${label} running event to configured, p95 (s) / own floor`, result, 95, TARGETS.p95),
+    ratioRow(`${label} running event to configured, max (s) / own floor`, result, 100, undefined),
+    against(`${label} throttling errors surfaced`, result.throttlingErrors, { max: 0 }),
+    against(`${label} control-plane calls per instance (EC2, SSM, IAM, Logs, CloudWatch)`, sum(Object.fromEntries(control)) / n, { max: TARGETS.controlCalls }, 2),
+    against(`${label} data-plane calls per instance (DynamoDB, SQS, EventBridge)`, sum(Object.fromEntries(data)) / n, { max: TARGETS.dataCalls }, 2),
     against('work items (worker reconciles) per instance', result.workItems / n, {}, 2),
-    { ...against('dollars per 1,000 onboarded instances', 0), measured: `$${((usd / n) * 1000).toFixed(4)}` },
+    { ...against(`${label} dollars per 1,000 onboarded instances`, 0), measured: `$${((usd / n) * 1000).toFixed(4)}` },
     against('real time (ms)', result.realMs),
   ];
   return {

@@ -5,10 +5,10 @@
  * on 2026-11-30. fleetwatch deploys to eu-west-1 by default, where DynamoDB costs a little more;
  * Lambda, SQS, EventBridge and CloudWatch API requests cost the same there.
  *
- * What costs nothing per request is not listed: EC2 and IAM API calls, SSM Run Command on EC2
- * instances and standard-tier Parameter Store reads at the default throughput, CloudWatch Logs
- * control-plane calls, and AWS service events on the default event bus (the rules fleetwatch
- * subscribes to). Log ingestion and X-Ray traces are billed too but are not counted by the bench.
+ * Priced at nothing, as no page read lists a per-request price for them: EC2, IAM and SSM calls
+ * (Run Command on EC2 instances, standard-tier parameters at the default throughput) and
+ * CloudWatch Logs calls; AWS service events on the default bus are free (the EventBridge source
+ * above). Log ingestion, log storage and X-Ray traces are billed but not counted by the bench.
  */
 
 export interface Price {
