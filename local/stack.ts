@@ -60,6 +60,14 @@ export interface LogLine {
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** The functions of serverless.yml, as the stack invokes them. */
+export type FunctionName = 'reconcile' | 'worker' | 'instanceState' | 'tagChange' | 'parameterChange' | 'commandOutcome';
+/** One Lambda invocation: the function and how long it ran on the virtual clock (what Lambda bills). */
+export interface Invocation {
+  name: FunctionName;
+  ms: number;
+}
 /** Lambda retries a failed asynchronous invocation twice (after about 1 and 2 minutes). */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
 
@@ -71,12 +79,15 @@ export class SimulatedStack {
   /** Async invocations that failed after Lambda's retries. */
   readonly lost: { event: unknown; error: string }[] = [];
   readonly effects: EventEffect[] = [];
+  /** Every invocation of a function, for what the bench costs. */
+  readonly invocations: Invocation[] = [];
   private readonly inflight = new Set<Promise<void>>();
   /** One worker function per warm execution environment, each with its own memory of log groups. */
   private readonly workers: FunctionHandler<SQSEvent, { batchItemFailures: { itemIdentifier: string }[] }>[];
   private readonly functions: {
     reconcile: FunctionHandler<unknown, unknown>;
-    byDetailType: Record<string, FunctionHandler<unknown, EventResult>>;
+    /** The rules' targets, by detail-type. */
+    byDetailType: Record<string, { name: FunctionName; handler: FunctionHandler<unknown, EventResult> }>;
   };
   private readonly unsubscribe: (() => void)[] = [];
   private eventCounter = 0;
@@ -103,10 +114,10 @@ export class SimulatedStack {
     this.functions = {
       reconcile: reconcileFunction(shared),
       byDetailType: {
-        'EC2 Instance State-change Notification': instanceStateFunction(shared),
-        'Tag Change on Resource': tagChangeFunction(shared),
-        'Parameter Store Change': parameterChangeFunction(shared),
-        'EC2 Command Invocation Status-change Notification': commandOutcomeFunction(shared),
+        'EC2 Instance State-change Notification': { name: 'instanceState', handler: instanceStateFunction(shared) },
+        'Tag Change on Resource': { name: 'tagChange', handler: tagChangeFunction(shared) },
+        'Parameter Store Change': { name: 'parameterChange', handler: parameterChangeFunction(shared) },
+        'EC2 Command Invocation Status-change Notification': { name: 'commandOutcome', handler: commandOutcomeFunction(shared) },
       },
     };
     this.workers = Array.from({ length: options.workerConcurrency ?? 10 }, () => {
@@ -208,12 +219,13 @@ export class SimulatedStack {
     const detailType = String((event as { 'detail-type'?: unknown } | null)?.['detail-type']);
     const target = this.functions.byDetailType[detailType];
     if (!target) {
+      // An event no rule targets invokes nothing in AWS, and no invocation is counted.
       this.rejected.push({ event, reason: `no rule takes detail-type ${JSON.stringify(detailType)}` });
       return;
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await target(event, lambdaContext(detailType));
+        const result = await this.timed(target.name, () => target.handler(event, lambdaContext(target.name)));
         if ('rejected' in result) this.rejected.push({ event, reason: result.rejected });
         else this.effects.push(...result.effects);
         return;
@@ -232,6 +244,16 @@ export class SimulatedStack {
   private track(work: Promise<void>): void {
     this.inflight.add(work);
     void work.finally(() => this.inflight.delete(work));
+  }
+
+  /** Runs one invocation of `name`, recording how long it took on the virtual clock, failed or not. */
+  private async timed<T>(name: FunctionName, invocation: () => Promise<T>): Promise<T> {
+    const started = this.account.clock.now();
+    try {
+      return await invocation();
+    } finally {
+      this.invocations.push({ name, ms: this.account.clock.now() - started });
+    }
   }
 
   /**
@@ -256,7 +278,7 @@ export class SimulatedStack {
 
   /** `sls invoke -f reconcile --data <input>`: the function's JSON input as it is, e.g. {"mode":"status"}. */
   invokeReconcile(input: unknown): Promise<unknown> {
-    return this.functions.reconcile(input, lambdaContext('reconcile'));
+    return this.timed('reconcile', () => this.functions.reconcile(input, lambdaContext('reconcile')));
   }
 
   /** The worker for one batch: returns the ids of the messages that failed (its partial batch response). */
@@ -293,7 +315,7 @@ export class SimulatedStack {
       // as the queue grows): so do we, so that a large backlog does not queue up behind one batch.
       // Each poller stands for one warm worker environment, with its own memory of log groups.
       const poller = (worker: (typeof this.workers)[number]) =>
-        this.account.drain((messages) => this.work(messages, worker), {
+        this.account.drain((messages) => this.timed('worker', () => this.work(messages, worker)), {
           batchSize: this.options.batchSize ?? 10,
           maxReceiveCount: this.options.maxReceiveCount ?? 5,
           until: deadline,

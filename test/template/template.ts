@@ -88,7 +88,7 @@ export async function packageService(stage: string, extraArgs: string[] = [], ov
 }
 
 /** What `sls package` left: the .serverless directory and what it printed. */
-type PackageRun = { dir: string; output: string } | { error: string };
+export type PackageRun = { dir: string; output: string } | { error: string };
 
 async function runPackage(service: string, stage: string, extraArgs: string[]): Promise<PackageRun> {
   try {
@@ -128,7 +128,7 @@ const WAIT_LIMIT_MS = 180_000;
  * packages (mkdir is atomic: it takes the stage's lock) and writes the outcome; the others wait
  * for that file. A failed package is written too, so every file fails with sls's message.
  */
-async function packagedOnce(cache: string, stage: string): Promise<PackageRun> {
+export async function packagedOnce(cache: string, stage: string): Promise<PackageRun> {
   const outcome = path.join(cache, `${stage}.json`);
   try {
     mkdirSync(path.join(cache, `${stage}.lock`));
