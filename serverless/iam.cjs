@@ -15,7 +15,7 @@
  * To give a new function a role: add an entry to FUNCTION_STATEMENTS below (a list of blocks
  * from `statements`), then `role: <Name>Role` on the function in serverless.yml (roleLogicalId).
  */
-const { loadAgentConfigs, parameterArns } = require('./agent-configs.cjs');
+const { stageConfigs, parameterArns } = require('./agent-configs.cjs');
 
 const SERVICE = 'fleetwatch';
 /** Same as REQUIRED_POLICY_ARNS in lib/config.ts, partition-aware. */
@@ -342,7 +342,7 @@ async function contextOf({ resolveVariable }) {
   const region = String(await resolveVariable('self:provider.region'));
   const selectorTagKey = String(await resolveVariable('param:selectorTagKey'));
   const profileMode = String(await resolveVariable('param:profileMode'));
-  return { stage, region, selectorTagKey, profileMode, configs: loadAgentConfigs() };
+  return { stage, region, selectorTagKey, profileMode, configs: await stageConfigs({ resolveVariable }) };
 }
 
 function roleResources(context) {

@@ -330,3 +330,45 @@ describe('plan: details that matter', () => {
     expect(planFor(observed, { logGroups: new Map() })).toEqual(planFor(observed, { logGroups: new Map() }));
   });
 });
+
+/** Decisions a wrong planner would get wrong without any other test noticing (mutation testing found each). */
+describe('plan: decisions that must not drift', () => {
+  const withRollout = (inProgress: boolean): ConfigSet => ({
+    ...configs,
+    usable: new Map([...configs.usable].map(([name, c]) => [name, { ...c, ...(inProgress && { rolloutInProgress: true }) }])),
+  });
+  const planWith = (observed: ObservedInstance, set: ConfigSet, requested: RequestedAction = 'ensure', origin: PlanInput['origin'] = 'sweep') => {
+    const settings = testSettings();
+    return plan({ settings, now: NOW, requested, origin, instances: [{ ...observed, selection: selectionOf(observed.instance, set, settings) }], logGroups: allGroups });
+  };
+
+  it('retries an instance that failed an older version when a new version comes', () => {
+    const failedOld = instance({ record: record({ status: 'failed', appliedVersion: 3, targetVersion: 3, attempts: 3 }) });
+    expect(kinds(planFor(failedOld))).toEqual(['configure']);
+    const failedThis = instance({ record: record({ status: 'failed', appliedVersion: 3, targetVersion: 4, attempts: 3 }) });
+    expect(kinds(planFor(failedThis))).toEqual([]);
+    const failedOtherConfig = instance({ record: record({ status: 'failed', configName: 'default', appliedVersion: 3, targetVersion: 4, attempts: 3 }) });
+    expect(kinds(planFor(failedOtherConfig))).toEqual(['configure']);
+  });
+
+  it('does not deselect a deselected or closed record again', () => {
+    for (const status of ['deselected', 'closed'] as const) expect(kinds(planFor(instance({ tag: null, record: record({ status }) })))).toEqual([]);
+    expect(kinds(planFor(instance({ tag: null, record: record({ status: 'configured' }) })))).toEqual(['deselect']);
+  });
+
+  it("keeps an operator's explicit configure during a rollout, and holds a sweep's back", () => {
+    const behind = instance({ record: record({ appliedVersion: 3 }) });
+    expect(kinds(planWith(behind, withRollout(true), 'configure'))).toEqual(['configure']);
+    expect(kinds(planWith(behind, withRollout(true), 'ensure'))).toEqual([]);
+    expect(kinds(planWith(behind, withRollout(true), 'ensure', 'rollout'))).toEqual(['configure']);
+    expect(kinds(planWith(behind, withRollout(false), 'ensure'))).toEqual(['configure']);
+  });
+
+  it('puts the stage KMS key on the log groups it creates, and none without one', () => {
+    const created = (settings: Partial<Settings>) =>
+      planFor(instance({ record: undefined }), { settings, logGroups: new Map() }).filter((action) => action.kind === 'create-log-group');
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(created({ logGroupKmsKeyArn: key }).every((action) => 'kmsKeyId' in action && action.kmsKeyId === key)).toBe(true);
+    expect(created({}).some((action) => 'kmsKeyId' in action)).toBe(false);
+  });
+});

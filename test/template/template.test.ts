@@ -26,6 +26,7 @@ import {
   temporaryDirectory,
   type Json,
   type Packaged,
+  PACKAGE_TIMEOUT_MS,
 } from './template.js';
 
 const CONFIG_DIR = path.join(ROOT, 'agent', 'configs');
@@ -51,7 +52,7 @@ let t: Json;
 beforeAll(async () => {
   [dev, prod] = await Promise.all([packageService('dev'), packageService('prod')]);
   t = dev.template;
-}, 120_000);
+}, PACKAGE_TIMEOUT_MS);
 afterAll(() => removeTemporaryDirectories());
 
 const bundled = () =>

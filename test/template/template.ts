@@ -88,20 +88,22 @@ export async function packageService(stage: string, extraArgs: string[] = [], ov
 }
 
 /** What `sls package` left: the .serverless directory and what it printed. */
-type PackageRun = { dir: string; output: string } | { error: string };
+export type PackageRun = { dir: string; output: string } | { error: string };
 
 async function runPackage(service: string, stage: string, extraArgs: string[]): Promise<PackageRun> {
   try {
     const { stdout, stderr } = await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', stage, ...extraArgs], {
       cwd: service,
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1' },
-      timeout: 90_000,
+      // A guard against a hung sls, not a speed check: on a loaded 2-core machine one package has taken over 90 s.
+      timeout: 300_000,
       maxBuffer: 16 * 1024 * 1024,
     });
     return { dir: path.join(service, '.serverless'), output: stdout + stderr };
   } catch (error) {
-    const failed = error as { message?: string; stdout?: string; stderr?: string };
-    return { error: `sls package --stage ${stage} failed: ${failed.message ?? String(error)}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`.trim() };
+    const failed = error as { message?: string; stdout?: string; stderr?: string; killed?: boolean; signal?: string };
+    const killed = failed.killed ? ` (killed by ${failed.signal ?? 'a signal'}: it ran past its time limit)` : '';
+    return { error: `sls package --stage ${stage} failed${killed}: ${failed.message ?? String(error)}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`.trim() };
   }
 }
 
@@ -121,14 +123,16 @@ function packageCache(): string | undefined {
 }
 
 const WAIT_STEP_MS = 200;
-const WAIT_LIMIT_MS = 180_000;
+const WAIT_LIMIT_MS = 360_000;
+/** For a test or hook that packages or waits on a package: the packager's own limits, with room. */
+export const PACKAGE_TIMEOUT_MS = WAIT_LIMIT_MS + 30_000;
 
 /**
  * The stage's package in this run. Test files run in separate workers, so the first to ask
  * packages (mkdir is atomic: it takes the stage's lock) and writes the outcome; the others wait
  * for that file. A failed package is written too, so every file fails with sls's message.
  */
-async function packagedOnce(cache: string, stage: string): Promise<PackageRun> {
+export async function packagedOnce(cache: string, stage: string): Promise<PackageRun> {
   const outcome = path.join(cache, `${stage}.json`);
   try {
     mkdirSync(path.join(cache, `${stage}.lock`));
