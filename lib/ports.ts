@@ -145,6 +145,10 @@ export interface LogGroup {
   retentionInDays?: number;
   kmsKeyId?: string;
   logGroupClass?: LogGroupClass;
+  /** As DescribeLogGroups gives it (logGroupArn, no ":*"): what ListTagsForResource takes. */
+  arn?: string;
+  /** The group's tags, once observation read them (undefined: not read). */
+  tags?: Record<string, string>;
 }
 
 export interface CreateLogGroupInput {
@@ -160,6 +164,8 @@ export interface LogsPort {
   /** Throws AlreadyExistsError when the group exists. */
   createLogGroup(input: CreateLogGroupInput): Promise<void>;
   putRetentionPolicy(name: string, retentionInDays: number): Promise<void>;
+  /** ListTagsForResource of a log group, by its ARN (LogGroup.arn). */
+  listTags(logGroupArn: string): Promise<Record<string, string>>;
 }
 
 /** The agent actions the service's SSM document performs. */

@@ -137,7 +137,7 @@ export class SimulatedAccount implements AccountBackend {
   readonly registration: RegistrationWorld;
   readonly parameters = new ParameterWorld();
   readonly commands: CommandWorld;
-  readonly logs = new LogsWorld();
+  readonly logs: LogsWorld;
   readonly table = new TableWorld();
   readonly queue: QueueWorld;
   readonly events = new EventsWorld();
@@ -170,6 +170,7 @@ export class SimulatedAccount implements AccountBackend {
     this.commandOutcome = options.commandOutcome;
     this.meter = new CallMeter(this.clock, this.random, options.rates, options.faults);
     this.ec2 = new Ec2World(this.region);
+    this.logs = new LogsWorld(`arn:aws:logs:${this.region}:${this.accountId}:log-group:`);
     this.iam = new IamWorld(this.accountId);
     this.registration = new RegistrationWorld(this.clock, (instanceId) =>
       this.registeredListeners.emit({ instanceId, time: this.clock.now() }),

@@ -47,6 +47,9 @@ function pinnableParameterArns(stage, configs) {
   return parameterArns(stage, configs).flatMap((resource) => [resource, { 'Fn::Sub': `${resource['Fn::Sub']}:*` }]);
 }
 
+/** Same as lib/config.ts LOG_GROUP_OWNER_TAG. */
+const LOG_GROUP_OWNER_TAG = 'fleetwatch:owner';
+
 /** Same as lib/model/service-events.ts serviceEventSource. */
 const eventSource = (stage) => `${SERVICE}.${stage}`;
 
@@ -150,16 +153,26 @@ const statements = {
   }),
 
   /**
-   * Log groups named in the configurations: any name, so any log group of this account and region.
-   * CreateLogGroup with tags also needs logs:TagResource.
+   * Log groups named in the configurations: any name, so any log group of this account and region,
+   * but only created with the stage's ownership tag (CreateLogGroup with tags also needs
+   * logs:TagResource), and retention changed only on groups carrying it, unless the stage adopts
+   * groups it did not create (adoptLogGroups). Class and KMS key are set only at creation.
    */
-  manageLogGroups: () => [
+  manageLogGroups: ({ stage, adoptLogGroups }) => [
     // DescribeLogGroups has no resource-level permissions (the service authorization reference lists none).
     { Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: '*' },
+    { Effect: 'Allow', Action: ['logs:ListTagsForResource'], Resource: [arn('logs', 'log-group:*')] },
     {
       Effect: 'Allow',
-      Action: ['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy', 'logs:TagResource'],
+      Action: ['logs:CreateLogGroup', 'logs:TagResource'],
       Resource: [arn('logs', 'log-group:*')],
+      Condition: { StringEquals: { [`aws:RequestTag/${LOG_GROUP_OWNER_TAG}`]: stage } },
+    },
+    {
+      Effect: 'Allow',
+      Action: ['logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy'],
+      Resource: [arn('logs', 'log-group:*')],
+      ...(!adoptLogGroups && { Condition: { StringEquals: { [`aws:ResourceTag/${LOG_GROUP_OWNER_TAG}`]: stage } } }),
     },
   ],
 
@@ -342,7 +355,8 @@ async function contextOf({ resolveVariable }) {
   const region = String(await resolveVariable('self:provider.region'));
   const selectorTagKey = String(await resolveVariable('param:selectorTagKey'));
   const profileMode = String(await resolveVariable('param:profileMode'));
-  return { stage, region, selectorTagKey, profileMode, configs: await stageConfigs({ resolveVariable }) };
+  const adoptLogGroups = String(await resolveVariable('param:adoptLogGroups')) === 'true';
+  return { stage, region, selectorTagKey, profileMode, adoptLogGroups, configs: await stageConfigs({ resolveVariable }) };
 }
 
 function roleResources(context) {

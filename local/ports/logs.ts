@@ -1,4 +1,5 @@
 /** LogsPort: DescribeLogGroups by prefix (50 a page), CreateLogGroup, PutRetentionPolicy. */
+import { NotFoundError } from '../../lib/errors.js';
 import type { LogsPort } from '../../lib/ports.js';
 import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
@@ -28,6 +29,20 @@ export function logsPort(account: AccountBackend, layer: CallLayer): LogsPort {
           ...(Object.keys(input.tags).length ? [{ action: 'logs:TagResource', resource: arns.logGroup(input.name), context: { ...resourceTags(input.tags, ['aws:RequestTag']), 'aws:TagKeys': Object.keys(input.tags) } }] : []),
         ],
       ),
+
+    listTags: (logGroupArn) => {
+      const name = logGroupArn.slice(logs.arnPrefix.length);
+      return layer.call(
+        'ListTagsForResource',
+        () => {
+          const group = logs.groups.get(name);
+          if (!group) throw new NotFoundError(`ResourceNotFoundException: log group ${name} does not exist`, { resource: name });
+          return { ...group.tags };
+        },
+        name,
+        [{ action: 'logs:ListTagsForResource', resource: arns.logGroup(name) }],
+      );
+    },
 
     putRetentionPolicy: (name, retentionInDays) =>
       layer.call('PutRetentionPolicy', () => logs.putRetention(name, retentionInDays), name, onGroup(retentionInDays > 0 ? 'logs:PutRetentionPolicy' : 'logs:DeleteRetentionPolicy', name)),
