@@ -174,6 +174,25 @@ describe.each([
     expect(unexplained).toEqual([]);
   });
 
+  it("denies the worker what the tightened grants leave out: untagged instances, other stages' sources and parameters, groups it does not own", async () => {
+    const { accountId, region } = exercised.deployment;
+    const at = (service: string, resource: string) => `arn:aws:${service}:${region}:${accountId}:${resource}`;
+    const attempts: AuthorizedCall[] = [
+      { action: 'ssm:SendCommand', resource: at('ec2', 'instance/i-0untagged'), context: { 'ssm:resourceTag/Name': 'db' } },
+      { action: 'events:PutEvents', resource: at('events', 'event-bus/default'), context: { 'events:source': ['fleetwatch.prod'] } },
+      { action: 'events:PutEvents', resource: at('events', 'event-bus/default'), context: { 'events:source': ['fleetwatch.dev', 'aws.ec2'] } },
+      { action: 'ssm:GetParameter', resource: at('ssm', 'parameter/AmazonCloudWatch-fleetwatch-prod-web:3') },
+      { action: 'logs:PutRetentionPolicy', resource: at('logs', 'log-group:/audit/trail'), context: { 'aws:ResourceTag/team': 'audit' } },
+      { action: 'logs:PutRetentionPolicy', resource: at('logs', 'log-group:/prod/app'), context: { 'aws:ResourceTag/fleetwatch:owner': 'prod' } },
+      { action: 'logs:CreateLogGroup', resource: at('logs', 'log-group:/x'), context: { 'aws:RequestTag/fleetwatch:owner': 'prod', 'aws:TagKeys': ['fleetwatch:owner'] } },
+      ...(mode === 'attach'
+        ? [{ action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${accountId}:role/app-role`, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' } }]
+        : [{ action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${accountId}:role/app-role`, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' } }]),
+    ].map((attempt) => ({ ...attempt, caller: 'worker', operation: 'SendCommand' as const }));
+    const allowed = (await decideAll(attempts, policies, exercised.deployment)).filter((d) => d.allowed).map((d) => describeCall(d.call));
+    expect(allowed).toEqual([]);
+  });
+
   it('needs every statement that allowed a call: without it, a call is denied, named by function, action and resource', async () => {
     const unneeded: string[] = [];
     for (const [fn, policy] of policies) {
