@@ -258,6 +258,12 @@ describe('plan: one instance, one situation each', () => {
   it.each(cases)('$name', ({ observed, options, expected }) => {
     expect(kinds(planFor(observed, options))).toEqual(expected);
   });
+
+  // Every field of every action, as a dry run prints it: reasons and details are what an operator
+  // reads, and counts group by reason. Reviewed when it changes (vitest -u), never regenerated blind.
+  it.each(cases)('the whole plan: $name', ({ observed, options }) => {
+    expect(planFor(observed, options)).toMatchSnapshot();
+  });
 });
 
 describe('plan: an agent CloudWatch does not hear from', () => {
