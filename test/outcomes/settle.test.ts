@@ -138,3 +138,41 @@ describe('settling what is in flight from SSM (the sweep and the outcome check)'
     expect(running).toEqual({ stillRunning: [ID], outcomes: [] });
   });
 });
+
+describe('settling from SSM when SSM answers badly, or a claim was never tied to its command', () => {
+  const withSsm = (ports: ReturnType<typeof setUp>['ports'], ssm: Partial<ReturnType<typeof setUp>['ports']['ssm']>) => ({ ...ports, ssm: { ...ports.ssm, ...ssm } });
+
+  it('leaves a command running when its invocations cannot be read, and says so', async () => {
+    const { account, ports, now, lines } = setUp({});
+    const record = account.record(ID)!;
+    account.table.put(ID, { ...record, inFlight: inFlight(now) }, record.revision);
+    const failing = withSsm(ports, { listCommandInvocations: async () => Promise.reject(new Error('throttled')) });
+    expect(await settleInFlight(failing, settings, [account.record(ID)!])).toEqual({ stillRunning: [ID], outcomes: [] });
+    expect(lines).toContainEqual({ level: 'warn', message: 'could not read command invocations', extra: { commandId: CMD, error: 'Error: throttled' } });
+  });
+
+  it('ties a claim to the first invocation since it, then settles that command', async () => {
+    const { account, ports, now } = setUp({});
+    const record = account.record(ID)!;
+    account.table.put(ID, { ...record, inFlight: inFlight(now, { commandId: undefined }) }, record.revision);
+    const asked: number[] = [];
+    const ssm = withSsm(ports, {
+      listInvocationsOnInstance: async (_id, _document, after) => (asked.push(after), [{ commandId: CMD, instanceId: ID, status: 'Success' as const }]),
+      listCommandInvocations: async () => [{ commandId: CMD, instanceId: ID, status: 'Success' as const }],
+    });
+    const settled = await settleInFlight(ssm, settings, [account.record(ID)!]);
+    expect(asked).toEqual([now - 1_000]);
+    expect(settled.outcomes.map((outcome) => [outcome.effect, outcome.command.commandId])).toEqual([['applied', CMD]]);
+    expect(account.record(ID)).toMatchObject({ status: 'configured', appliedVersion: 2 });
+  });
+
+  it('keeps the claim as it is when SSM cannot say what it became', async () => {
+    const { account, ports, now, lines } = setUp({});
+    const record = account.record(ID)!;
+    account.table.put(ID, { ...record, inFlight: inFlight(now, { commandId: undefined }) }, record.revision);
+    const ssm = withSsm(ports, { listInvocationsOnInstance: async () => Promise.reject(new Error('denied')) });
+    expect(await settleInFlight(ssm, settings, [account.record(ID)!])).toEqual({ stillRunning: [ID], outcomes: [] });
+    expect(account.record(ID)?.inFlight).toEqual(inFlight(now, { commandId: undefined }));
+    expect(lines).toContainEqual({ level: 'warn', message: 'could not find the command a claim became', extra: { instanceId: ID, claim: `claim-${now}`, error: 'Error: denied' } });
+  });
+});
