@@ -79,7 +79,9 @@ function linkTree(from: string, to: string, relative: string, overrides: Record<
 /**
  * `sls package --stage <stage>` in a private copy of the service: no AWS account, no network.
  * `overrides` replaces files of the copy (path relative to the repository → content).
- * Runs the local osls binary directly (npx adds a second or two).
+ * Runs the local osls binary directly (npx adds a second or two). Without arguments or overrides,
+ * the package is the run's one package of that stage, shared by every file: read its `dir`, never
+ * write there (the template object is each caller's own copy).
  */
 export async function packageService(stage: string, extraArgs: string[] = [], overrides: Record<string, string> = {}): Promise<Packaged> {
   const cache = packageCache();
