@@ -264,6 +264,12 @@ describe('plan: one instance, one situation each', () => {
   it.each(cases)('$name', ({ observed, options, expected }) => {
     expect(kinds(planFor(observed, options))).toEqual(expected);
   });
+
+  // Every field of every action, as a dry run prints it: reasons and details are what an operator
+  // reads, and counts group by reason. Reviewed when it changes (vitest -u), never regenerated blind.
+  it.each(cases)('the whole plan: $name', ({ observed, options }) => {
+    expect(planFor(observed, options)).toMatchSnapshot();
+  });
 });
 
 describe('plan: an agent CloudWatch does not hear from', () => {
@@ -376,5 +382,27 @@ describe('plan: decisions that must not drift', () => {
     const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     expect(created({ logGroupKmsKeyArn: key }).every((action) => 'kmsKeyId' in action && action.kmsKeyId === key)).toBe(true);
     expect(created({}).some((action) => 'kmsKeyId' in action)).toBe(false);
+  });
+});
+
+describe('selectionOf', () => {
+  const settings = testSettings();
+  const at = (tag: string) => instance({ tag }).instance;
+
+  it('selects a usable configuration with its log groups resolved', () => {
+    const selection = selectionOf(at('web'), configs, settings);
+    expect(selection.kind).toBe('selected');
+    expect(selection.kind === 'selected' && selection.logGroups.map((group) => group.name)).toEqual(['/var/log/messages', '/fleetwatch/web/i-0123456789abcdef0/access']);
+    expect(selection.kind === 'selected' && selection.skippedLogGroups.map((skipped) => skipped.template)).toEqual(['/fleetwatch/web/{date}']);
+  });
+
+  it('names every problem of an unusable configuration', () => {
+    const set: ConfigSet = { ...configs, unusable: new Map([['windows', { configName: 'windows', parameterName: 'P', problems: ['a: bad', 'b: worse'] }]]) };
+    expect(selectionOf(at('windows'), set, settings)).toEqual({ kind: 'invalid', reason: 'configuration windows (parameter P) is not usable: a: bad; b: worse' });
+  });
+
+  it('tells a malformed tag value from an unknown name', () => {
+    expect(selectionOf(at('a;b'), configs, settings)).toEqual({ kind: 'invalid', reason: expect.stringContaining('is not a configuration name') });
+    expect(selectionOf(at('nosuch'), configs, settings)).toEqual({ kind: 'invalid', reason: expect.stringContaining('names no configuration of stage dev') });
   });
 });

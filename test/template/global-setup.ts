@@ -18,7 +18,7 @@ declare module 'vitest' {
   }
 }
 
-/** The stages the template tests read. */
+/** The stages the template tests read, in the order they are packaged (dev is read most). */
 const STAGES = ['dev', 'prod'];
 
 let cache: string | undefined;
@@ -37,7 +37,9 @@ export async function setup(project: TestProject): Promise<void> {
   cache = await mkdtemp(join(tmpdir(), 'fleetwatch-packages-'));
   project.provide('templatePackageCache', cache);
   const dir = cache;
-  if (runsTemplateTests()) packaging = Promise.all(STAGES.map((stage) => packagedOnce(dir, stage)));
+  // One stage after the other: each package runs an esbuild service of about 1 GB, and the
+  // edit-config test packages two more at the same time.
+  if (runsTemplateTests()) packaging = STAGES.reduce<Promise<unknown>>((previous, stage) => previous.then(() => packagedOnce(dir, stage)), Promise.resolve());
 }
 
 export async function teardown(): Promise<void> {
