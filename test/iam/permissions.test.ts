@@ -177,7 +177,8 @@ describe.each([
   it("denies the worker what the tightened grants leave out: untagged instances, other stages' sources and parameters, groups it does not own", async () => {
     const { accountId, region } = exercised.deployment;
     const at = (service: string, resource: string) => `arn:aws:${service}:${region}:${accountId}:${resource}`;
-    const attempts: AuthorizedCall[] = [
+    type Attempt = Omit<AuthorizedCall, 'caller' | 'operation'>;
+    const attempts: AuthorizedCall[] = ([
       { action: 'ssm:SendCommand', resource: at('ec2', 'instance/i-0untagged'), context: { 'ssm:resourceTag/Name': 'db' } },
       { action: 'events:PutEvents', resource: at('events', 'event-bus/default'), context: { 'events:source': ['fleetwatch.prod'] } },
       { action: 'events:PutEvents', resource: at('events', 'event-bus/default'), context: { 'events:source': ['fleetwatch.dev', 'aws.ec2'] } },
@@ -188,7 +189,7 @@ describe.each([
       ...(mode === 'attach'
         ? [{ action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${accountId}:role/app-role`, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' } }]
         : [{ action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${accountId}:role/app-role`, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' } }]),
-    ].map((attempt) => ({ ...attempt, caller: 'worker', operation: 'SendCommand' as const }));
+    ] as Attempt[]).map((attempt) => ({ ...attempt, caller: 'worker', operation: 'SendCommand' as const }));
     const allowed = (await decideAll(attempts, policies, exercised.deployment)).filter((d) => d.allowed).map((d) => describeCall(d.call));
     expect(allowed).toEqual([]);
   });
