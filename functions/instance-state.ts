@@ -3,5 +3,5 @@ import { onInstanceStateChange } from '../lib/entry/events.js';
 import { eventBody, lambda, type Environment } from './handler.js';
 import { aws } from './runtime.js';
 
-export const createHandler = (environment: Environment) => lambda(eventBody((ports, _settings, event) => onInstanceStateChange(ports, event)), environment);
+export const createHandler = (environment: Environment) => lambda(eventBody(onInstanceStateChange), environment);
 export const handler = createHandler(aws);

@@ -133,6 +133,23 @@ export function configNameOfParameter(settings: Pick<Settings, 'parameterPrefix'
   return settings.configNames.includes(configName) ? configName : undefined;
 }
 
+/**
+ * The statement a KMS key's policy needs before CloudWatch Logs can encrypt a log group with it
+ * (CreateLogGroup with kmsKeyId is refused without it). As AWS documents it in "Encrypt log data in
+ * CloudWatch Logs using AWS KMS": the regional logs service principal, scoped by the encryption
+ * context to log groups of this account and region. README "Security" shows it.
+ */
+export function logsKeyPolicyStatement(settings: Pick<Settings, 'region' | 'accountId'>): Record<string, unknown> {
+  return {
+    Sid: 'AllowCloudWatchLogsOfFleetwatch',
+    Effect: 'Allow',
+    Principal: { Service: `logs.${settings.region}.amazonaws.com` },
+    Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    Resource: '*',
+    Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${settings.region}:${settings.accountId}:log-group:*` } },
+  };
+}
+
 /** Tags put on everything the service creates, so that ownership is explicit. */
 export function serviceTags(settings: Pick<Settings, 'stage'>): Record<string, string> {
   return { 'fleetwatch:managed-by': 'fleetwatch', 'fleetwatch:stage': settings.stage };

@@ -102,9 +102,10 @@ export interface TagChangeEvent {
 
 export interface ParameterChangeEvent {
   name: string;
-  operation: 'Create' | 'Update';
+  operation: 'Create' | 'Update' | 'Delete';
   type: 'String';
-  version: number;
+  /** Undefined for a Delete. */
+  version?: number;
   time: number;
 }
 
@@ -399,6 +400,11 @@ export class SimulatedAccount implements AccountBackend {
     const { version, created } = this.parameters.put(name, value, tier, this.clock.now());
     this.parameterListeners.emit({ name, operation: created ? 'Create' : 'Update', type: 'String', version, time: this.clock.now() });
     return version;
+  }
+
+  /** DeleteParameter; emits the Parameter Store Change event. */
+  deleteParameter(name: string): void {
+    if (this.parameters.delete(name)) this.parameterListeners.emit({ name, operation: 'Delete', type: 'String', time: this.clock.now() });
   }
 
   isManaged(instanceId: string): boolean {

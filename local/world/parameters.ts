@@ -37,6 +37,11 @@ export class ParameterWorld {
     return { version, created };
   }
 
+  /** DeleteParameter: every version goes. */
+  delete(name: string): boolean {
+    return this.parameters.delete(name);
+  }
+
   latest(name: string): Parameter | undefined {
     const versions = this.parameters.get(name);
     const last = versions?.[versions.length - 1];
