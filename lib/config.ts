@@ -78,7 +78,8 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   stage: ['FLEETWATCH_STAGE', undefined],
   region: ['AWS_REGION', undefined],
   accountId: ['FLEETWATCH_ACCOUNT_ID', undefined],
-  selectorTagKey: ['FLEETWATCH_SELECTOR_TAG_KEY', 'fleetwatch:config'],
+  // Unset: defaultSelectorTagKey(stage), filled in by loadSettings.
+  selectorTagKey: ['FLEETWATCH_SELECTOR_TAG_KEY', undefined],
   profileMode: ['FLEETWATCH_PROFILE_MODE', 'report'],
   onDeselect: ['FLEETWATCH_ON_DESELECT', 'leave'],
   defaultRetentionDays: ['FLEETWATCH_DEFAULT_RETENTION_DAYS', '30'],
@@ -99,6 +100,15 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   maxNewLogGroupsPerRollout: ['FLEETWATCH_MAX_NEW_LOG_GROUPS_PER_ROLLOUT', String(DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT)],
 };
 
+/**
+ * The selector tag key of a stage that sets none: `fleetwatch:<stage>:config`. Stage isolation by
+ * default: two stages in one account select disjoint instances with nothing to remember, because
+ * the tag itself names the stage (docs/design.md "Stage isolation").
+ */
+export function defaultSelectorTagKey(stage: string): string {
+  return `fleetwatch:${stage}:config`;
+}
+
 export function settingsEnvironmentName(key: keyof Settings): string {
   return ENVIRONMENT[key][0];
 }
@@ -110,6 +120,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     const value = env[name];
     raw[key] = value === undefined || value === '' ? fallback : value;
   }
+  if (raw.selectorTagKey === undefined && raw.stage !== undefined) raw.selectorTagKey = defaultSelectorTagKey(raw.stage);
   const parsed = settingsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
@@ -157,19 +168,21 @@ export function serviceTags(settings: Pick<Settings, 'stage'>): Record<string, s
 
 /** Settings for tests, the simulated account and benchmarks. */
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
+  // Names as serverless.yml derives them from the stage, so that a second stage is one override.
+  const stage = overrides.stage ?? 'dev';
   return {
-    stage: 'dev',
+    stage,
     region: 'eu-west-1',
     accountId: '123456789012',
-    selectorTagKey: 'fleetwatch:config',
+    selectorTagKey: defaultSelectorTagKey(stage),
     profileMode: 'report',
     onDeselect: 'leave',
     defaultRetentionDays: 30,
     logGroupClass: 'STANDARD',
-    managedProfileName: 'fleetwatch-dev-agent',
-    parameterPrefix: 'AmazonCloudWatch-fleetwatch-dev-',
+    managedProfileName: `fleetwatch-${stage}-agent`,
+    parameterPrefix: `AmazonCloudWatch-fleetwatch-${stage}-`,
     configNames: ['default', 'web', 'windows'],
-    documentName: 'fleetwatch-dev-agent',
+    documentName: `fleetwatch-${stage}-agent`,
     registrationWindowMinutes: 45,
     commandLeaseMinutes: 60,
     maxCommandAttempts: 3,
