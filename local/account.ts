@@ -104,7 +104,8 @@ export interface ParameterChangeEvent {
   name: string;
   operation: 'Create' | 'Update' | 'Delete';
   type: 'String';
-  version: number;
+  /** Undefined for a Delete. */
+  version?: number;
   time: number;
 }
 
@@ -196,6 +197,16 @@ export class SimulatedAccount implements AccountBackend {
   }
 
   // ---------------------------------------------------------------- ports and measurements
+
+  /**
+   * The account as a second stage's stack sees it: the same EC2, IAM, SSM, Logs, clock and event
+   * bus, with that stage's own state table and work queue (each stage's stack creates its own).
+   * A view, not a copy: everything but `table` and `queue` is this account's (no method assigns a
+   * field after construction, so nothing written through the view lands on it alone).
+   */
+  forStage(): SimulatedAccount {
+    return Object.create(this, { table: { value: new TableWorld() }, queue: { value: new QueueWorld(this.clock) } }) as SimulatedAccount;
+  }
 
   /** Port implementations backed by this account, as one Lambda's set of SDK clients. */
   ports(options: PortsOptions = {}): Ports {

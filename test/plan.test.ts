@@ -46,7 +46,7 @@ function instance(overrides: Partial<ObservedInstance> & { tag?: string | null; 
     instance: {
       instanceId,
       state: state as ObservedInstance['instance']['state'],
-      tags: tag === null ? { Name: 'x' } : { 'fleetwatch:config': tag },
+      tags: tag === null ? { Name: 'x' } : { 'fleetwatch:dev:config': tag },
       platform: 'linux',
     },
     association: { associationId: 'iip-assoc-1', instanceId, profileArn: MANAGED_ARN, state: 'associated' },
@@ -214,7 +214,7 @@ describe('plan: one instance, one situation each', () => {
       name: 'invalid selection already reported with the same reason: nothing',
       observed: instance({
         tag: 'nosuch',
-        record: record({ status: 'invalid', lastError: 'tag fleetwatch:config="nosuch" names no configuration of stage dev (known: default, web, windows)' }),
+        record: record({ status: 'invalid', lastError: 'tag fleetwatch:dev:config="nosuch" names no configuration of stage dev (known: default, web, windows)' }),
       }),
       expected: [],
     },
