@@ -66,6 +66,14 @@ module.exports = {
       to: { path: ['^local/', '^cli/'] },
     },
     {
+      name: 'the-simulation-builds-its-own-runtime',
+      comment:
+        'local/ builds the handlers of functions/handlers with its own runtime. The deployed entries import Powertools, whose X-Ray SDK hooks every promise at import.',
+      severity: 'error',
+      from: { path: '^local/' },
+      to: { path: ['^functions/[^/]+[.]ts$'], pathNot: ['^functions/handler[.]ts$'] },
+    },
+    {
       name: 'the-simulation-is-no-cli',
       severity: 'error',
       from: { path: '^local/' },

@@ -19,13 +19,13 @@ export default defineConfig({
     exclude: ['test/contract/**', 'node_modules/**'],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 30_000,
-    // Packages each stage's template once per run, for every test/template file that reads it.
-    globalSetup: ['test/template/global-setup.ts'],
     // The default on 2 cores is 1 worker, which would sit idle while a template file waits on
-    // `sls package` (a child process): 3 keep both cores busy.
-    maxWorkers: 3,
+    // `sls package` (child processes): with 4, two or three template files can wait while the
+    // unit tests keep both cores busy.
+    maxWorkers: 4,
     projects: [
-      { extends: true, test: { name: 'isolated', include: ISOLATED } },
+      // Its global setup packages each stage's template once per run, for every test/template file that reads it.
+      { extends: true, test: { name: 'isolated', include: ISOLATED, globalSetup: ['test/template/global-setup.ts'] } },
       { extends: true, test: { name: 'shared', include: ['test/**/*.test.ts'], exclude: [...ISOLATED, 'test/contract/**'], isolate: false } },
     ],
   },

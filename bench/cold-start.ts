@@ -6,13 +6,13 @@
  * using those clients pays before fleetwatch's own code, Powertools, middy and zod.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { build, type BuildOptions } from 'esbuild';
 import { packageService, removeTemporaryDirectories, ROOT, temporaryDirectory } from '../test/template/template.js';
 import { againstFloor, fmt, type Row, type Section } from './report.js';
+import { readServerlessYml } from './serverless-yml.js';
 
 const run = promisify(execFile);
 
@@ -20,26 +20,6 @@ const run = promisify(execFile);
 const RUNS = 15;
 const MAX_ZIP_BYTES = 1024 * 1024;
 const MAX_LOAD_RATIO = 1.2;
-
-interface YamlType {
-  new (tag: string, options: { kind: 'scalar' | 'sequence' | 'mapping'; construct(data: unknown): unknown }): unknown;
-}
-// js-yaml comes with osls and has no bundled types; this is all we use of it.
-const yaml = createRequire(import.meta.url)('js-yaml') as {
-  load(text: string, options: { schema: unknown }): unknown;
-  Type: YamlType;
-  DEFAULT_SCHEMA: { extend(types: unknown[]): unknown };
-};
-
-/** serverless.yml holds CloudFormation short forms (!Ref, !GetAtt, !Sub): read them as plain values. */
-function readServerlessYml(): { custom: { esbuild: Record<string, unknown> }; functions: Record<string, { handler: string }> } {
-  const tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'If', 'Select', 'Split', 'ImportValue', 'FindInMap', 'Equals', 'Not', 'Base64'];
-  const types = tags.flatMap((name) =>
-    (['scalar', 'sequence', 'mapping'] as const).map((kind) => new yaml.Type(`!${name}`, { kind, construct: (data) => ({ [name]: data }) })),
-  );
-  const text = readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8');
-  return yaml.load(text, { schema: yaml.DEFAULT_SCHEMA.extend(types) }) as ReturnType<typeof readServerlessYml>;
-}
 
 /** custom.esbuild as serverless-esbuild hands it to esbuild (its own keys left out). */
 function esbuildOptions(custom: Record<string, unknown>): BuildOptions {
@@ -226,7 +206,7 @@ async function attribution(work: string, options: BuildOptions): Promise<Row[]> 
     ['empty handler', `export const handler = async () => 0;`],
     [
       'zod/mini through lib/schema.ts, with the event and work-item schemas',
-      `import { ec2StateChangeSchema } from './lib/event-schemas.ts'; import { parseWorkItem } from './lib/work-item.ts'; ` +
+      `import { ec2StateChangeSchema } from './lib/entry/event-schemas.ts'; import { parseWorkItem } from './lib/model/work-item.ts'; ` +
         `export const x = [ec2StateChangeSchema, parseWorkItem]; export const handler = async () => x;`,
     ],
     [

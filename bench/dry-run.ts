@@ -27,6 +27,8 @@ export interface DryRunResult {
   throttlingErrors: number;
   actions: number;
   associationsRunning: number;
+  /** Items in the state table when the sweep ran (what its Scan read). */
+  tableItems: number;
 }
 
 /**
@@ -121,16 +123,15 @@ export async function dryRun(n: number): Promise<DryRunResult> {
     throttlingErrors: sum(stats.throttlingErrors),
     actions: report.actions,
     associationsRunning: running,
+    tableItems: account.table.size,
   };
 }
 
-export async function dryRunSection(sizes: number[]): Promise<Section> {
+export function dryRunSection(results: DryRunResult[]): Section {
   const rows: Row[] = [];
   const notes: string[] = [];
-  const results: DryRunResult[] = [];
-  for (const n of sizes) {
-    const result = await dryRun(n);
-    results.push(result);
+  for (const result of results) {
+    const n = result.instances;
     const label = `${fmt(n)}:`;
     const operations = new Set([...Object.keys(result.minimum), ...Object.keys(result.calls)] as Operation[]);
     for (const operation of operations) {

@@ -1,6 +1,6 @@
 /**
  * Section 3: 2,000 log groups created through the executor (a plan of 2,000 create-log-group
- * actions, lib/execute.ts's own concurrency and the ports' retries) against CreateLogGroup's
+ * actions, lib/apply/execute.ts's own concurrency and the ports' retries) against CreateLogGroup's
  * 5 TPS per account and region: 2,000 / 5 = 400 s is the floor.
  */
 import { testSettings } from '../lib/config.js';
@@ -44,7 +44,7 @@ export async function logGroupSection(n: number): Promise<Section> {
       against('real time (ms)', realMs),
     ],
     notes: [
-      `One plan of ${fmt(n)} create-log-group actions applied by lib/execute.ts (10 at a time; each also sets retention), ` +
+      `One plan of ${fmt(n)} create-log-group actions applied by lib/apply/execute.ts (10 at a time; each also sets retention), ` +
         `through the simulated ports with the SDK's adaptive retry (6 attempts); CreateLogGroup bucket ${DEFAULT_RATES.CreateLogGroup.capacity}, ` +
         `refill ${rate}/s; latency ${LATENCY_MS} ms per call.`,
       ...(failed.length ? [`first failure: ${failed[0]!.detail}`] : []),

@@ -4,11 +4,13 @@
  * says NO; the notes under each table give the set-up and the causes.
  */
 import { coldStartSection } from './cold-start.js';
-import { dryRunSection } from './dry-run.js';
+import { dryRun, dryRunSection } from './dry-run.js';
 import { logGroupSection } from './log-groups.js';
 import { machine } from './machine.js';
-import { onboardingSection } from './onboarding.js';
+import { onboard, onboardingSection } from './onboarding.js';
+import { PRICES } from './prices.js';
 import { missed, render, type Section } from './report.js';
+import { sweepCostSection } from './sweeps.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -21,11 +23,15 @@ async function main(): Promise<void> {
     sections.push(section);
     console.log(`${render(section)}\n`);
   };
-  show(await dryRunSection([10_000, 100_000]));
-  show(await onboardingSection(1_000));
+  const sweeps = [await dryRun(10_000), await dryRun(100_000)];
+  show(dryRunSection(sweeps));
+  show(onboardingSection(await onboard(1_000)));
+  show(onboardingSection(await onboard(5_000)));
+  show(sweepCostSection(sweeps[0]!));
   show(await logGroupSection(2_000));
   show(await coldStartSection());
 
+  console.log(`Prices (bench/prices.ts): ${Object.values(PRICES).map((price) => `$${price.usd} per ${fmtPer(price.per)}${price.unit} (${price.source}, ${price.sourceDate})`).join('; ')}.\n`);
   const misses = missed(sections);
   console.log(
     misses.length === 0
@@ -34,6 +40,8 @@ async function main(): Promise<void> {
   );
   console.log(`bench took ${((performance.now() - started) / 1000).toFixed(0)} s of real time`);
 }
+
+const fmtPer = (per: number) => (per === 1 ? '' : `${per.toLocaleString('en-US')} `);
 
 main().catch((error: unknown) => {
   console.error(error);

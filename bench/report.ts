@@ -1,5 +1,5 @@
 /**
- * One bench table per section, rendered with lib/format.ts: what was measured, the minimum or
+ * One bench table per section, rendered with lib/entry/format.ts: what was measured, the minimum or
  * floor it is held against, their ratio, the target and whether it is met.
  */
 import { renderTable } from '../lib/entry/format.js';

@@ -1,7 +1,5 @@
-/** EC2 Command Invocation Status-change Notification for the service's document: record the outcome. */
-import { onCommandInvocation } from '../lib/entry/events.js';
-import { eventBody, lambda, type Environment } from './handler.js';
+/** The deployed `command-outcome` handler: handlers/command-outcome.ts with the AWS runtime (runtime.ts). */
+import { createHandler } from './handlers/command-outcome.js';
 import { aws } from './runtime.js';
 
-export const createHandler = (environment: Environment) => lambda(eventBody(onCommandInvocation), environment);
 export const handler = createHandler(aws);

@@ -1,7 +1,5 @@
-/** EC2 Instance State-change Notification (running, terminated): enqueue the instance. */
-import { onInstanceStateChange } from '../lib/entry/events.js';
-import { eventBody, lambda, type Environment } from './handler.js';
+/** The deployed `instance-state` handler: handlers/instance-state.ts with the AWS runtime (runtime.ts). */
+import { createHandler } from './handlers/instance-state.js';
 import { aws } from './runtime.js';
 
-export const createHandler = (environment: Environment) => lambda(eventBody((ports, _settings, event) => onInstanceStateChange(ports, event)), environment);
 export const handler = createHandler(aws);

@@ -1,7 +1,5 @@
-/** Parameter Store Change of one of the stage's configuration parameters: validate, start the rollout. */
-import { onParameterChange } from '../lib/entry/events.js';
-import { eventBody, lambda, type Environment } from './handler.js';
+/** The deployed `parameter-change` handler: handlers/parameter-change.ts with the AWS runtime (runtime.ts). */
+import { createHandler } from './handlers/parameter-change.js';
 import { aws } from './runtime.js';
 
-export const createHandler = (environment: Environment) => lambda(eventBody(onParameterChange), environment);
 export const handler = createHandler(aws);

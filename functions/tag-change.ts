@@ -1,7 +1,5 @@
-/** Tag Change on Resource for an EC2 instance where the selector key changed: enqueue it. */
-import { onTagChange } from '../lib/entry/events.js';
-import { eventBody, lambda, type Environment } from './handler.js';
+/** The deployed `tag-change` handler: handlers/tag-change.ts with the AWS runtime (runtime.ts). */
+import { createHandler } from './handlers/tag-change.js';
 import { aws } from './runtime.js';
 
-export const createHandler = (environment: Environment) => lambda(eventBody(onTagChange), environment);
 export const handler = createHandler(aws);

@@ -105,6 +105,23 @@ export const SERVICE_OF: Record<Operation, Service> = {
 };
 
 /**
+ * Control-plane APIs are the rate-limited ones that decide how fast a fleet can be onboarded (and
+ * are free or nearly so); data-plane APIs are fleetwatch's own table, queue and bus, priced per
+ * request and limited far above its volume.
+ */
+export type Plane = 'control' | 'data';
+export const PLANE_OF: Record<Service, Plane> = {
+  ec2: 'control',
+  iam: 'control',
+  ssm: 'control',
+  logs: 'control',
+  cloudwatch: 'control',
+  dynamodb: 'data',
+  sqs: 'data',
+  events: 'data',
+};
+
+/**
  * What lib/aws/clients.ts configures: control-plane clients (EC2, IAM, SSM, Logs) adaptive with
  * 6 attempts, data-plane clients (DynamoDB, SQS, EventBridge) standard with 5.
  */

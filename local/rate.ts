@@ -63,8 +63,15 @@ const CLOUDWATCH_LIST_METRICS: RateLimit = { capacity: 25, refillPerSecond: 25 }
 const PARAMETER_STORE_READ: RateLimit = { capacity: 40, refillPerSecond: 40 };
 /** Everything else: high enough that fleetwatch's volume never meets it. */
 const GENEROUS: RateLimit = { capacity: 1000, refillPerSecond: 1000 };
+/**
+ * No throttle at all: "Standard queues support a nearly unlimited number of API calls per second,
+ * per API action" (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/DistributedQueues.html).
+ * A made-up bucket here throttled the running events' enqueues of a 5,000-instance launch storm.
+ */
+const UNLIMITED = null;
 
-export const DEFAULT_RATES: Record<Operation, RateLimit> = {
+/** Per operation; null: never throttled. */
+export const DEFAULT_RATES = {
   DescribeInstances: EC2_DESCRIBE,
   DescribeIamInstanceProfileAssociations: EC2_DESCRIBE,
   AssociateIamInstanceProfile: EC2_MUTATING,
@@ -88,6 +95,6 @@ export const DEFAULT_RATES: Record<Operation, RateLimit> = {
   BatchGetItem: GENEROUS,
   Scan: GENEROUS,
   PutItem: GENEROUS,
-  SendMessageBatch: GENEROUS,
+  SendMessageBatch: UNLIMITED,
   PutEvents: GENEROUS,
-};
+} satisfies Record<Operation, RateLimit | null>;

@@ -10,13 +10,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { createHandler as commandOutcomeFunction } from '../functions/command-outcome.js';
+import { createHandler as commandOutcomeFunction } from '../functions/handlers/command-outcome.js';
 import type { Environment, EventResult, FunctionHandler } from '../functions/handler.js';
-import { createHandler as instanceStateFunction } from '../functions/instance-state.js';
-import { createHandler as parameterChangeFunction } from '../functions/parameter-change.js';
-import { createHandler as reconcileFunction } from '../functions/reconcile.js';
-import { createHandler as tagChangeFunction } from '../functions/tag-change.js';
-import { createHandler as workerFunction } from '../functions/worker.js';
+import { createHandler as instanceStateFunction } from '../functions/handlers/instance-state.js';
+import { createHandler as parameterChangeFunction } from '../functions/handlers/parameter-change.js';
+import { createHandler as reconcileFunction } from '../functions/handlers/reconcile.js';
+import { createHandler as tagChangeFunction } from '../functions/handlers/tag-change.js';
+import { createHandler as workerFunction } from '../functions/handlers/worker.js';
 import { parseAgentConfig } from '../lib/agent/index.js';
 import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { InvalidInputError, errorMessage } from '../lib/errors.js';
@@ -44,6 +44,12 @@ export interface StackOptions {
   maxReceiveCount?: number;
   /** Print log lines of this level and above to stderr. Default: none. */
   printLogs?: 'info' | 'warn' | 'error';
+  /**
+   * Keep log lines of this level and above in `logs`. Default warn: the functions log a line per
+   * event and per work item result, which a 10,000-instance run would otherwise hold by the
+   * hundred thousand.
+   */
+  keepLogs?: 'info' | 'warn' | 'error';
 }
 
 export interface LogLine {
@@ -54,6 +60,14 @@ export interface LogLine {
 }
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** The functions of serverless.yml, as the stack invokes them. */
+export type FunctionName = 'reconcile' | 'worker' | 'instanceState' | 'tagChange' | 'parameterChange' | 'commandOutcome';
+/** One Lambda invocation: the function and how long it ran on the virtual clock (what Lambda bills). */
+export interface Invocation {
+  name: FunctionName;
+  ms: number;
+}
 /** Lambda retries a failed asynchronous invocation twice (after about 1 and 2 minutes). */
 const ASYNC_RETRY_DELAYS_MS = [60_000, 120_000];
 
@@ -65,12 +79,15 @@ export class SimulatedStack {
   /** Async invocations that failed after Lambda's retries. */
   readonly lost: { event: unknown; error: string }[] = [];
   readonly effects: EventEffect[] = [];
+  /** Every invocation of a function, for what the bench costs. */
+  readonly invocations: Invocation[] = [];
   private readonly inflight = new Set<Promise<void>>();
   /** One worker function per warm execution environment, each with its own memory of log groups. */
   private readonly workers: FunctionHandler<SQSEvent, { batchItemFailures: { itemIdentifier: string }[] }>[];
   private readonly functions: {
     reconcile: FunctionHandler<unknown, unknown>;
-    byDetailType: Record<string, FunctionHandler<unknown, EventResult>>;
+    /** The rules' targets, by detail-type. */
+    byDetailType: Record<string, { name: FunctionName; handler: FunctionHandler<unknown, EventResult> }>;
   };
   private readonly unsubscribe: (() => void)[] = [];
   private eventCounter = 0;
@@ -84,8 +101,9 @@ export class SimulatedStack {
     this.settings = testSettings({ accountId: account.accountId, region: account.region, ...options.settings });
     this.metricSink = { count: (name, value = 1) => this.metrics.set(name, (this.metrics.get(name) ?? 0) + value) };
     const threshold = options.printLogs ? LEVELS.indexOf(options.printLogs) : Infinity;
+    const keep = LEVELS.indexOf(options.keepLogs ?? 'warn');
     const write = (level: LogLine['level']) => (message: string, extra?: Record<string, unknown>) => {
-      if (level !== 'debug') this.logs.push({ level, message, ...(extra && { extra }), time: this.account.clock.now() });
+      if (LEVELS.indexOf(level) >= keep) this.logs.push({ level, message, ...(extra && { extra }), time: this.account.clock.now() });
       if (LEVELS.indexOf(level) >= threshold) process.stderr.write(`${level.toUpperCase()} ${message} ${extra ? JSON.stringify(extra) : ''}\n`);
     };
     this.log = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
@@ -96,10 +114,10 @@ export class SimulatedStack {
     this.functions = {
       reconcile: reconcileFunction(shared),
       byDetailType: {
-        'EC2 Instance State-change Notification': instanceStateFunction(shared),
-        'Tag Change on Resource': tagChangeFunction(shared),
-        'Parameter Store Change': parameterChangeFunction(shared),
-        'EC2 Command Invocation Status-change Notification': commandOutcomeFunction(shared),
+        'EC2 Instance State-change Notification': { name: 'instanceState', handler: instanceStateFunction(shared) },
+        'Tag Change on Resource': { name: 'tagChange', handler: tagChangeFunction(shared) },
+        'Parameter Store Change': { name: 'parameterChange', handler: parameterChangeFunction(shared) },
+        'EC2 Command Invocation Status-change Notification': { name: 'commandOutcome', handler: commandOutcomeFunction(shared) },
       },
     };
     this.workers = Array.from({ length: options.workerConcurrency ?? 10 }, () => {
@@ -209,12 +227,13 @@ export class SimulatedStack {
     const detailType = String((event as { 'detail-type'?: unknown } | null)?.['detail-type']);
     const target = this.functions.byDetailType[detailType];
     if (!target) {
+      // An event no rule targets invokes nothing in AWS, and no invocation is counted.
       this.rejected.push({ event, reason: `no rule takes detail-type ${JSON.stringify(detailType)}` });
       return;
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await target(event, lambdaContext(detailType));
+        const result = await this.timed(target.name, () => target.handler(event, lambdaContext(target.name)));
         if ('rejected' in result) this.rejected.push({ event, reason: result.rejected });
         else this.effects.push(...result.effects);
         return;
@@ -233,6 +252,16 @@ export class SimulatedStack {
   private track(work: Promise<void>): void {
     this.inflight.add(work);
     void work.finally(() => this.inflight.delete(work));
+  }
+
+  /** Runs one invocation of `name`, recording how long it took on the virtual clock, failed or not. */
+  private async timed<T>(name: FunctionName, invocation: () => Promise<T>): Promise<T> {
+    const started = this.account.clock.now();
+    try {
+      return await invocation();
+    } finally {
+      this.invocations.push({ name, ms: this.account.clock.now() - started });
+    }
   }
 
   /**
@@ -257,7 +286,7 @@ export class SimulatedStack {
 
   /** `sls invoke -f reconcile --data <input>`: the function's JSON input as it is, e.g. {"mode":"status"}. */
   invokeReconcile(input: unknown): Promise<unknown> {
-    return this.functions.reconcile(input, lambdaContext('reconcile'));
+    return this.timed('reconcile', () => this.functions.reconcile(input, lambdaContext('reconcile')));
   }
 
   /** The worker for one batch: returns the ids of the messages that failed (its partial batch response). */
@@ -294,7 +323,7 @@ export class SimulatedStack {
       // as the queue grows): so do we, so that a large backlog does not queue up behind one batch.
       // Each poller stands for one warm worker environment, with its own memory of log groups.
       const poller = (worker: (typeof this.workers)[number]) =>
-        this.account.drain((messages) => this.work(messages, worker), {
+        this.account.drain((messages) => this.timed('worker', () => this.work(messages, worker)), {
           batchSize: this.options.batchSize ?? 10,
           maxReceiveCount: this.options.maxReceiveCount ?? 5,
           until: deadline,

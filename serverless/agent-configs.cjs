@@ -7,7 +7,7 @@
  * MINIFIED JSON. Resolved by serverless.yml through ${file(serverless/agent-configs.cjs):<key>},
  * so editing a configuration and packaging again gives a template with the new value.
  *
- * Limits this enforces at package time (DESIGN.md "Facts"):
+ * Limits this enforces at package time:
  * - Parameter Store values: Standard tier up to 4 KB (4096 bytes), Advanced up to 8 KB (8192
  *   bytes). The tier follows the minified size; over 8 KB packaging fails naming the file.
  *   NOTE: SSM can move a parameter from Standard to Advanced but never back, so a configuration
@@ -208,12 +208,17 @@ async function policyOf({ resolveVariable }) {
   };
 }
 
+/** The configurations as judged for the stage being packaged: what every resolver reading them uses. */
+async function stageConfigs(context) {
+  return loadAgentConfigs(DEFAULT_DIR, await policyOf(context));
+}
+
 const announced = new Set();
 
 /** The configurations, with their sizes and tiers printed once per package/deploy (osls calls resolvers once per reference). */
 async function configsFor(context) {
   const stage = await stageOf(context);
-  const configs = loadAgentConfigs(DEFAULT_DIR, await policyOf(context));
+  const configs = await stageConfigs(context);
   if (!announced.has(stage)) {
     announced.add(stage);
     for (const config of configs) {
@@ -230,6 +235,7 @@ module.exports = {
   AgentConfigError,
   parameterTier,
   loadAgentConfigs,
+  stageConfigs,
   logicalId,
   literal,
   parameterPrefix,

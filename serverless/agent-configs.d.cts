@@ -20,6 +20,8 @@ declare const agentConfigs: {
   parameterTier(file: string, bytes: number): 'Standard' | 'Advanced';
   /** policy: lib/agent's AgentConfigPolicy (the stage's region, allowances and limits). */
   loadAgentConfigs(dir?: string, policy?: Record<string, unknown>): AgentConfig[];
+  /** agent/configs judged with the packaged stage's settings (read through resolveVariable). */
+  stageConfigs(context: ResolverContext): Promise<AgentConfig[]>;
   logicalId(name: string): string;
   literal(value: string): string | Intrinsic;
   parameterPrefix(stage: string): string;

@@ -15,7 +15,7 @@
  * To give a new function a role: add an entry to FUNCTION_STATEMENTS below (a list of blocks
  * from `statements`), then `role: <Name>Role` on the function in serverless.yml (roleLogicalId).
  */
-const { loadAgentConfigs, parameterArns } = require('./agent-configs.cjs');
+const { stageConfigs, parameterArns } = require('./agent-configs.cjs');
 
 const SERVICE = 'fleetwatch';
 /** Same as REQUIRED_POLICY_ARNS in lib/config.ts, partition-aware. */
@@ -304,7 +304,7 @@ async function contextOf({ resolveVariable }) {
   const stage = String(await resolveVariable('sls:stage'));
   const region = String(await resolveVariable('self:provider.region'));
   const selectorTagKey = String(await resolveVariable('param:selectorTagKey'));
-  return { stage, region, selectorTagKey, configs: loadAgentConfigs() };
+  return { stage, region, selectorTagKey, configs: await stageConfigs({ resolveVariable }) };
 }
 
 function roleResources(context) {

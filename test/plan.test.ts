@@ -262,6 +262,12 @@ describe('plan: one instance, one situation each', () => {
   it.each(cases)('$name', ({ observed, options, expected }) => {
     expect(kinds(planFor(observed, options))).toEqual(expected);
   });
+
+  // Every field of every action, as a dry run prints it: reasons and details are what an operator
+  // reads, and counts group by reason. Reviewed when it changes (vitest -u), never regenerated blind.
+  it.each(cases)('the whole plan: $name', ({ observed, options }) => {
+    expect(planFor(observed, options)).toMatchSnapshot();
+  });
 });
 
 describe('plan: an agent CloudWatch does not hear from', () => {
@@ -357,5 +363,69 @@ describe('plan: the agent version', () => {
 
   it('a new instance gets the standing version at its install', () => {
     expect(planFor(instance({ record: undefined }), { agent: { version: NEW, rolloutInProgress: true } })[0]).toMatchObject({ kind: 'install-and-configure', agentVersion: NEW });
+  });
+});
+
+/** Decisions a wrong planner would get wrong without any other test noticing (mutation testing found each). */
+describe('plan: decisions that must not drift', () => {
+  const withRollout = (inProgress: boolean): ConfigSet => ({
+    ...configs,
+    usable: new Map([...configs.usable].map(([name, c]) => [name, { ...c, ...(inProgress && { rolloutInProgress: true }) }])),
+  });
+  const planWith = (observed: ObservedInstance, set: ConfigSet, requested: RequestedAction = 'ensure', origin: PlanInput['origin'] = 'sweep') => {
+    const settings = testSettings();
+    return plan({ settings, now: NOW, requested, origin, instances: [{ ...observed, selection: selectionOf(observed.instance, set, settings) }], logGroups: allGroups });
+  };
+
+  it('retries an instance that failed an older version when a new version comes', () => {
+    const failedOld = instance({ record: record({ status: 'failed', appliedVersion: 3, targetVersion: 3, attempts: 3 }) });
+    expect(kinds(planFor(failedOld))).toEqual(['configure']);
+    const failedThis = instance({ record: record({ status: 'failed', appliedVersion: 3, targetVersion: 4, attempts: 3 }) });
+    expect(kinds(planFor(failedThis))).toEqual([]);
+    const failedOtherConfig = instance({ record: record({ status: 'failed', configName: 'default', appliedVersion: 3, targetVersion: 4, attempts: 3 }) });
+    expect(kinds(planFor(failedOtherConfig))).toEqual(['configure']);
+  });
+
+  it('does not deselect a deselected or closed record again', () => {
+    for (const status of ['deselected', 'closed'] as const) expect(kinds(planFor(instance({ tag: null, record: record({ status }) })))).toEqual([]);
+    expect(kinds(planFor(instance({ tag: null, record: record({ status: 'configured' }) })))).toEqual(['deselect']);
+  });
+
+  it("keeps an operator's explicit configure during a rollout, and holds a sweep's back", () => {
+    const behind = instance({ record: record({ appliedVersion: 3 }) });
+    expect(kinds(planWith(behind, withRollout(true), 'configure'))).toEqual(['configure']);
+    expect(kinds(planWith(behind, withRollout(true), 'ensure'))).toEqual([]);
+    expect(kinds(planWith(behind, withRollout(true), 'ensure', 'rollout'))).toEqual(['configure']);
+    expect(kinds(planWith(behind, withRollout(false), 'ensure'))).toEqual(['configure']);
+  });
+
+  it('puts the stage KMS key on the log groups it creates, and none without one', () => {
+    const created = (settings: Partial<Settings>) =>
+      planFor(instance({ record: undefined }), { settings, logGroups: new Map() }).filter((action) => action.kind === 'create-log-group');
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(created({ logGroupKmsKeyArn: key }).every((action) => 'kmsKeyId' in action && action.kmsKeyId === key)).toBe(true);
+    expect(created({}).some((action) => 'kmsKeyId' in action)).toBe(false);
+  });
+});
+
+describe('selectionOf', () => {
+  const settings = testSettings();
+  const at = (tag: string) => instance({ tag }).instance;
+
+  it('selects a usable configuration with its log groups resolved', () => {
+    const selection = selectionOf(at('web'), configs, settings);
+    expect(selection.kind).toBe('selected');
+    expect(selection.kind === 'selected' && selection.logGroups.map((group) => group.name)).toEqual(['/var/log/messages', '/fleetwatch/web/i-0123456789abcdef0/access']);
+    expect(selection.kind === 'selected' && selection.skippedLogGroups.map((skipped) => skipped.template)).toEqual(['/fleetwatch/web/{date}']);
+  });
+
+  it('names every problem of an unusable configuration', () => {
+    const set: ConfigSet = { ...configs, unusable: new Map([['windows', { configName: 'windows', parameterName: 'P', problems: ['a: bad', 'b: worse'] }]]) };
+    expect(selectionOf(at('windows'), set, settings)).toEqual({ kind: 'invalid', reason: 'configuration windows (parameter P) is not usable: a: bad; b: worse' });
+  });
+
+  it('tells a malformed tag value from an unknown name', () => {
+    expect(selectionOf(at('a;b'), configs, settings)).toEqual({ kind: 'invalid', reason: expect.stringContaining('is not a configuration name') });
+    expect(selectionOf(at('nosuch'), configs, settings)).toEqual({ kind: 'invalid', reason: expect.stringContaining('names no configuration of stage dev') });
   });
 });

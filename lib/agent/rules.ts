@@ -4,7 +4,7 @@
  * The rules on log group and stream names are with the derivation (log-groups.ts).
  */
 import { DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE, type Settings } from '../config.js';
-import type { LogGroupSpec } from './log-groups.js';
+import { LOG_GROUP_CLASSES, type LogGroupSpec } from './log-groups.js';
 import { isObject, jsonPath } from './paths.js';
 
 /**
@@ -56,6 +56,7 @@ export function stricterRuleProblems(document: Record<string, unknown>, logGroup
   }
 
   const logGroupsElsewhere = crossAccountRole(agent, logs, policy, problems);
+  problems.push(...logGroupClassProblems(logs));
 
   for (const path of openTelemetryLogSources(document)) {
     problems.push(`${path}: opentelemetry log collection names log groups fleetwatch does not derive; collect these logs under logs.logs_collected instead`);
@@ -67,6 +68,27 @@ export function stricterRuleProblems(document: Record<string, unknown>, logGroup
     );
   }
   return { problems, ...(logGroupsElsewhere && { logGroupsElsewhere }) };
+}
+
+/**
+ * log_group_class: the agent's schema takes any string; the agent upper-cases it and drops one
+ * CreateLogGroup does not know (it logs an info line and the group is STANDARD). Refused here.
+ */
+function logGroupClassProblems(logs: Record<string, unknown>): string[] {
+  const collected = isObject(logs.logs_collected) ? logs.logs_collected : {};
+  const problems: string[] = [];
+  for (const [source, section] of Object.entries(collected)) {
+    const list = isObject(section) && Array.isArray(section.collect_list) ? section.collect_list : [];
+    list.forEach((entry: unknown, index) => {
+      const value = isObject(entry) ? entry.log_group_class : undefined;
+      if (typeof value === 'string' && !(LOG_GROUP_CLASSES as readonly string[]).includes(value.toUpperCase())) {
+        problems.push(
+          `${jsonPath(['logs', 'logs_collected', source, 'collect_list', index, 'log_group_class'])}: must be ${LOG_GROUP_CLASSES.join(' or ')} (any case; got ${JSON.stringify(value)}); the agent would silently drop it`,
+        );
+      }
+    });
+  }
+  return problems;
 }
 
 /**

@@ -21,6 +21,7 @@ export function telemetrySignals(config: AgentConfig): TelemetrySignals {
   const perInstance = metrics?.metrics_collected !== undefined && metrics.append_dimensions?.InstanceId === '${aws:InstanceId}';
   return {
     ...(perInstance && { metricsNamespace: metrics?.namespace ?? DEFAULT_METRICS_NAMESPACE }),
-    logGroupsByInstanceStream: config.logGroups.filter((group) => (group.streamName ?? defaultStream) === '{instance_id}').map((group) => group.name),
+    // Logs sent to another account (allowCrossAccountLogs) cannot be seen from this one.
+    logGroupsByInstanceStream: config.logGroupsElsewhere ? [] : config.logGroups.filter((group) => (group.streamName ?? defaultStream) === '{instance_id}').map((group) => group.name),
   };
 }

@@ -11,8 +11,8 @@
  */
 import { InvalidAgentConfigError } from '../errors.js';
 import type { ParameterTier } from '../ports.js';
-import { LOG_GROUP_CLASSES, deriveLogGroups, type LogGroupSpec } from './log-groups.js';
-import { describe, isObject, jsonPath } from './paths.js';
+import { deriveLogGroups, type LogGroupSpec } from './log-groups.js';
+import { describe, isObject } from './paths.js';
 import { NO_STAGE_POLICY, stricterRuleProblems, type AgentConfigPolicy } from './rules.js';
 import { agentSchemaProblems } from './schema.js';
 
@@ -35,28 +35,6 @@ export const ADVANCED_PARAMETER_MAX_BYTES = 8192;
 /** The cheapest Parameter Store tier that holds this (minified) configuration. */
 export function parameterTierFor(minified: string): ParameterTier {
   return Buffer.byteLength(minified, 'utf8') > STANDARD_PARAMETER_MAX_BYTES ? 'Advanced' : 'Standard';
-}
-
-/**
- * log_group_class: the agent's schema takes any string; the agent upper-cases it and drops one
- * CreateLogGroup does not know (it logs an info line and the group is STANDARD). Refused here.
- */
-function logGroupClassProblems(document: Record<string, unknown>): string[] {
-  const logs = isObject(document.logs) ? document.logs : {};
-  const collected = isObject(logs.logs_collected) ? logs.logs_collected : {};
-  const problems: string[] = [];
-  for (const [source, section] of Object.entries(collected)) {
-    const list = isObject(section) && Array.isArray(section.collect_list) ? section.collect_list : [];
-    list.forEach((entry: unknown, index) => {
-      const value = isObject(entry) ? entry.log_group_class : undefined;
-      if (typeof value === 'string' && !(LOG_GROUP_CLASSES as readonly string[]).includes(value.toUpperCase())) {
-        problems.push(
-          `${jsonPath(['logs', 'logs_collected', source, 'collect_list', index, 'log_group_class'])}: must be ${LOG_GROUP_CLASSES.join(' or ')} (any case; got ${JSON.stringify(value)}); the agent would silently drop it`,
-        );
-      }
-    });
-  }
-  return problems;
 }
 
 /**
@@ -98,7 +76,7 @@ export function validateAgentDocument(
   // Layer two: fleetwatch's stricter rules.
   const derived = deriveLogGroups(document);
   const verdict = stricterRuleProblems(document, derived.logGroups, policy);
-  const problems = [...verdict.problems, ...logGroupClassProblems(document), ...derived.problems];
+  const problems = [...verdict.problems, ...derived.problems];
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, derived: { logGroups: derived.logGroups, ...(verdict.logGroupsElsewhere && { logGroupsElsewhere: verdict.logGroupsElsewhere }) } };
 }

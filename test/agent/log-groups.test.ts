@@ -4,7 +4,7 @@
  * what the agent does with the same entry.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultLogGroupName, goFilepathExt, validateAgentConfig, type AgentConfig } from '../../lib/agent/index.js';
+import { defaultLogGroupName, goFilepathExt, telemetrySignals, validateAgentConfig, type AgentConfig } from '../../lib/agent/index.js';
 import { testSettings, type Settings } from '../../lib/config.js';
 import { logGroupsFor } from '../../lib/planning/desired.js';
 import type { Instance } from '../../lib/ports.js';
@@ -113,5 +113,7 @@ describe('logs in another account (allowCrossAccountLogs)', () => {
     const { logGroups, skippedLogGroups } = logGroupsFor(instance, result.config, settings);
     expect(logGroups).toEqual([]);
     expect(skippedLogGroups).toEqual([{ template: '/a', reason: expect.stringContaining('outside this stage\'s account') }]);
+    // Nor does it look for the instance's streams there: this account cannot see them.
+    expect(telemetrySignals(result.config).logGroupsByInstanceStream).toEqual([]);
   });
 });

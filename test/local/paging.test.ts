@@ -86,5 +86,6 @@ describe('call counting and paging', () => {
     expect(associations).toHaveLength(100_000);
     // Associations: ⌈100,000 / 198⌉, as the state filter takes 2 of a call's 200 filter values.
     expect(sim.calls).toMatchObject({ DescribeInstances: 100, DescribeInstanceInformation: 2000, DescribeIamInstanceProfileAssociations: 506 });
-  });
+    // A guard, not a speed check: 100,000 simulated instances can take over 30 s on a loaded 2-core machine.
+  }, 180_000);
 });

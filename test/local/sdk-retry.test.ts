@@ -1,15 +1,18 @@
 /**
  * The simulated account's client side is pinned to the installed SDK: the retry of throttled
- * calls (local/calls.ts ClientRetry) against @smithy/core's StandardRetryStrategy, and the
- * adaptive rate limiter's virtual-time wait (local/adaptive.ts) against the SDK's
- * DefaultRateLimiter on fake timers, on the same script. An SDK upgrade that changes either
- * fails here instead of silently changing the bench.
+ * calls (local/calls.ts ClientRetry, FLEETWATCH_RETRY) against the retry strategies of the very
+ * clients lib/aws/clients.ts builds, and the adaptive rate limiter's virtual-time wait
+ * (local/adaptive.ts) against the SDK's DefaultRateLimiter on fake timers, on the same script. An
+ * SDK upgrade, or a change of the clients' retry settings, that changes either fails here instead
+ * of silently changing the bench.
  */
 import { createRequire } from 'node:module';
 import { DefaultRateLimiter, StandardRetryStrategy, type StandardRetryStrategy as Strategy } from '@smithy/core/retry';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAwsPorts } from '../../lib/aws/clients.js';
+import { testSettings } from '../../lib/config.js';
 import { AdaptiveRateLimiter } from '../../local/adaptive.js';
-import { ClientRetry, FLEETWATCH_RETRY, SDK_DEFAULT_RETRY, type RetryPolicy } from '../../local/calls.js';
+import { ClientRetry, FLEETWATCH_RETRY, SDK_DEFAULT_RETRY, type RetryPolicy, type Service } from '../../local/calls.js';
 import { DEFAULT_EPOCH, VirtualClock } from '../../local/clock.js';
 
 afterEach(() => {
@@ -66,33 +69,76 @@ function simulatedCall(retry: ClientRetry, throttles: number): Outcome[] {
 /** Calls throttled 0-7 times in turn: long enough to run the quota of 500 dry and refill it. */
 const THROTTLES_PER_CALL = Array.from({ length: 400 }, (_, i) => [7, 0, 3, 1, 5, 0, 0, 2][i % 8]!);
 
-describe('throttled retries follow the SDK (StandardRetryStrategy)', () => {
-  const policies: [string, RetryPolicy][] = [
-    ['the SDK default', SDK_DEFAULT_RETRY],
-    ['fleetwatch control plane', FLEETWATCH_RETRY.ec2],
-    ['fleetwatch data plane', FLEETWATCH_RETRY.dynamodb],
-  ];
+/** The SDK client classes lib/aws/clients.ts builds, by the simulated account's service names. */
+const SERVICE_OF_CLIENT: Record<string, Service> = {
+  EC2Client: 'ec2',
+  IAMClient: 'iam',
+  SSMClient: 'ssm',
+  CloudWatchLogsClient: 'logs',
+  CloudWatchClient: 'cloudwatch',
+  DynamoDBClient: 'dynamodb',
+  SQSClient: 'sqs',
+  EventBridgeClient: 'events',
+};
 
-  it.each(policies)('%s: the same waits, the same give-ups, the same quota', async (_, policy) => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
-    const draws = [0.93, 0.07, 0.5, 0.31, 0.77];
-    let sdkDraw = 0;
-    vi.spyOn(Math, 'random').mockImplementation(() => draws[sdkDraw++ % draws.length]!);
-    let simulatedDraw = 0;
-    const retry = new ClientRetry(policy, () => draws[simulatedDraw++ % draws.length]!);
-    const strategy = new StandardRetryStrategy(policy.maxAttempts);
+interface BuiltStrategy {
+  mode: string;
+  /** AdaptiveRetryStrategy wraps a StandardRetryStrategy: the part that decides waits and give-ups. */
+  standardRetryStrategy?: Strategy;
+}
 
-    let gaveUpForQuota = 0;
-    for (const throttles of THROTTLES_PER_CALL) {
-      const expected = await sdkCall(strategy, throttles);
-      const actual = simulatedCall(retry, throttles);
-      expect(actual).toEqual(expected);
-      expect(retry.capacity).toBe(strategy.getCapacity());
-      if (expected.at(-1) === 'gave up' && expected.length - 1 + 1 < policy.maxAttempts) gaveUpForQuota++;
-    }
-    // The script must reach the quota branch, or it tests only the attempts limit.
-    expect(gaveUpForQuota).toBeGreaterThan(0);
+/** The retry strategy of each client lib/aws/clients.ts builds, by service. */
+async function productionStrategies(): Promise<Map<Service, { mode: string; standard: Strategy }>> {
+  const built: { constructor: { name: string }; config: { retryStrategy(): Promise<BuiltStrategy> } }[] = [];
+  createAwsPorts(
+    { ...testSettings(), stateTableName: 'fleetwatch-dev-state', workQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fleetwatch-dev-work' },
+    { instrument: (client) => (built.push(client as never), client) },
+  );
+  const strategies = new Map<Service, { mode: string; standard: Strategy }>();
+  for (const client of built) {
+    const service = SERVICE_OF_CLIENT[client.constructor.name];
+    if (!service) continue;
+    const strategy = await client.config.retryStrategy();
+    strategies.set(service, { mode: strategy.mode, standard: strategy.standardRetryStrategy ?? (strategy as unknown as Strategy) });
+  }
+  return strategies;
+}
+
+/** Runs the script of throttled calls through both and compares waits, give-ups and the quota after each call. */
+async function expectSameRetries(strategy: Strategy, policy: RetryPolicy): Promise<void> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+  const draws = [0.93, 0.07, 0.5, 0.31, 0.77];
+  let sdkDraw = 0;
+  vi.spyOn(Math, 'random').mockImplementation(() => draws[sdkDraw++ % draws.length]!);
+  let simulatedDraw = 0;
+  const retry = new ClientRetry(policy, () => draws[simulatedDraw++ % draws.length]!);
+
+  let gaveUpForQuota = 0;
+  for (const throttles of THROTTLES_PER_CALL) {
+    const expected = await sdkCall(strategy, throttles);
+    const actual = simulatedCall(retry, throttles);
+    expect(actual).toEqual(expected);
+    expect(retry.capacity).toBe(strategy.getCapacity());
+    if (expected.at(-1) === 'gave up' && expected.length < policy.maxAttempts) gaveUpForQuota++;
+  }
+  // The script must reach the quota branch, or it tests only the attempts limit.
+  expect(gaveUpForQuota).toBeGreaterThan(0);
+}
+
+describe('throttled retries follow the SDK', () => {
+  it('the SDK default (StandardRetryStrategy, 3 attempts): the same waits, the same give-ups, the same quota', async () => {
+    await expectSameRetries(new StandardRetryStrategy(SDK_DEFAULT_RETRY.maxAttempts), SDK_DEFAULT_RETRY);
   });
+
+  it.each(Object.keys(FLEETWATCH_RETRY) as Service[])(
+    '%s: the mode of the client lib/aws/clients.ts builds, and its strategy\'s waits, give-ups and quota',
+    async (service) => {
+      const production = (await productionStrategies()).get(service);
+      expect(production, `lib/aws/clients.ts builds no client for ${service}`).toBeDefined();
+      expect(production!.mode).toBe(FLEETWATCH_RETRY[service].mode);
+      await expectSameRetries(production!.standard, FLEETWATCH_RETRY[service]);
+    },
+  );
 });
 
 interface Step {

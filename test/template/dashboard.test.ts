@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metrics } from '../../functions/runtime.js';
-import { packageService, removeTemporaryDirectories, resourcesOfType, ROOT, type Json, type Packaged } from './template.js';
+import { packageService, removeTemporaryDirectories, resourcesOfType, ROOT, type Json, type Packaged, PACKAGE_TIMEOUT_MS } from './template.js';
 
 interface DashboardModule {
   NAMESPACE: string;
@@ -108,7 +108,7 @@ describe('the packaged dashboard', () => {
     expect([...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1])).toEqual(expect.arrayContaining(['AWS::Region']));
     expect(new Set([...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]))).toEqual(new Set(['AWS::Region', 'AWS::Partition', 'AWS::AccountId']));
     body = JSON.parse(text.replaceAll('${AWS::Region}', 'eu-west-1').replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::AccountId}', '123456789012'));
-  }, 120_000);
+  }, PACKAGE_TIMEOUT_MS);
   afterAll(() => removeTemporaryDirectories());
 
   it('is fleetwatch-<stage>, with its URL in the outputs', () => {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { joinedValue, packageService, removeTemporaryDirectories, resourcesOfType, ROOT } from './template.js';
+import { joinedValue, packageService, removeTemporaryDirectories, resourcesOfType, ROOT, PACKAGE_TIMEOUT_MS } from './template.js';
 
 afterAll(removeTemporaryDirectories);
 
@@ -13,7 +13,7 @@ const webParameter = (template: Parameters<typeof resourcesOfType>[0]) =>
   resourcesOfType(template, 'AWS::SSM::Parameter').map(([, r]) => r.Properties).find((p) => p.Name === 'AmazonCloudWatch-fleetwatch-dev-web');
 
 describe('editing agent/configs/web.json', () => {
-  it('packages the new value, minified, and picks the tier from its size', { timeout: 120_000 }, async () => {
+  it('packages the new value, minified, and picks the tier from its size', { timeout: PACKAGE_TIMEOUT_MS }, async () => {
     const original = JSON.parse(readFileSync(path.join(ROOT, 'agent', 'configs', 'web.json'), 'utf8'));
     const edited = structuredClone(original);
     edited.agent = { ...edited.agent, metrics_collection_interval: 17 };

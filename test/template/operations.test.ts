@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageService, removeTemporaryDirectories, resourcesOfType, policyStatements, asList, type Json } from './template.js';
+import { packageService, removeTemporaryDirectories, resourcesOfType, policyStatements, asList, type Json, PACKAGE_TIMEOUT_MS } from './template.js';
 
 interface AlarmsModule {
   alarmNames(stage: string): string[];
@@ -30,7 +30,7 @@ beforeAll(async () => {
   ]);
   dev = plain.template;
   notifying = withTopic.template;
-}, 120_000);
+}, PACKAGE_TIMEOUT_MS);
 afterAll(() => removeTemporaryDirectories());
 
 const alarmsOf = (template: Json) => Object.fromEntries(resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => [alarm.Properties.AlarmName, alarm.Properties]));
@@ -133,10 +133,10 @@ describe('a stage setting the cold start would refuse', () => {
     const output = await failure(['--param=profileMode=atach']);
     expect(output).toContain('invalid stage settings:');
     expect(output).toContain('FLEETWATCH_PROFILE_MODE Invalid option: expected one of "report"|"attach"|"replace" (got "atach") [set by param profileMode]');
-  }, 60_000);
+  }, PACKAGE_TIMEOUT_MS);
 
   it('fails packaging for a template-only setting too, naming it', async () => {
     const output = await failure(['--param=alarmTopicArn=ops-alerts', '--param=sweepSchedule=hourly']);
     expect(output).toMatch(/param (alarmTopicArn|sweepSchedule) must be/);
-  }, 60_000);
+  }, PACKAGE_TIMEOUT_MS);
 });

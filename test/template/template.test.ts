@@ -26,6 +26,7 @@ import {
   temporaryDirectory,
   type Json,
   type Packaged,
+  PACKAGE_TIMEOUT_MS,
 } from './template.js';
 
 const CONFIG_DIR = path.join(ROOT, 'agent', 'configs');
@@ -50,7 +51,7 @@ let t: Json;
 beforeAll(async () => {
   [dev, prod] = await Promise.all([packageService('dev'), packageService('prod')]);
   t = dev.template;
-}, 120_000);
+}, PACKAGE_TIMEOUT_MS);
 afterAll(() => removeTemporaryDirectories());
 
 const bundled = () =>
@@ -125,7 +126,8 @@ describe('cfn-lint', () => {
       );
       expect(result).toBe('');
     }
-  }, 60_000);
+    // A guard against a hung cfn-lint: two templates take 20 to 60 s here, more on a loaded machine.
+  }, 240_000);
 });
 
 describe('configuration parameters', () => {

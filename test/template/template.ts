@@ -6,12 +6,11 @@
  * files ask for it (global-setup.ts provides the run's cache directory): packaging is most of
  * the suite's time. Packages with arguments or overridden files are made afresh each call.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { inject } from 'vitest';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -79,7 +78,9 @@ function linkTree(from: string, to: string, relative: string, overrides: Record<
 /**
  * `sls package --stage <stage>` in a private copy of the service: no AWS account, no network.
  * `overrides` replaces files of the copy (path relative to the repository → content).
- * Runs the local osls binary directly (npx adds a second or two).
+ * Runs the local osls binary directly (npx adds a second or two). Without arguments or overrides,
+ * the package is the run's one package of that stage, shared by every file: read its `dir`, never
+ * write there (the template object is each caller's own copy).
  */
 export async function packageService(stage: string, extraArgs: string[] = [], overrides: Record<string, string> = {}): Promise<Packaged> {
   const cache = packageCache();
@@ -88,21 +89,56 @@ export async function packageService(stage: string, extraArgs: string[] = [], ov
 }
 
 /** What `sls package` left: the .serverless directory and what it printed. */
-type PackageRun = { dir: string; output: string } | { error: string };
+export type PackageRun = { dir: string; output: string } | { error: string };
 
-async function runPackage(service: string, stage: string, extraArgs: string[]): Promise<PackageRun> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', stage, ...extraArgs], {
-      cwd: service,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1' },
-      timeout: 90_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    return { dir: path.join(service, '.serverless'), output: stdout + stderr };
-  } catch (error) {
-    const failed = error as { message?: string; stdout?: string; stderr?: string };
-    return { error: `sls package --stage ${stage} failed: ${failed.message ?? String(error)}\n${failed.stdout ?? ''}\n${failed.stderr ?? ''}`.trim() };
+/** Process groups of the packages running now: stopped if this process exits first (a test runner ending a worker). */
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   }
+});
+
+/**
+ * Past this, `sls package` is stopped: a guard against a hung sls, not a speed check. Alone a
+ * package takes 10 to 30 s; on a 2-core machine loaded by other work one has taken over 90 s.
+ */
+const SLS_TIME_LIMIT_MS = 300_000;
+
+/**
+ * Runs sls in a process group of its own, so that a timeout stops the esbuild service it starts
+ * too: killing sls alone left esbuild bundling on (over 1 GB each) with no one to read its output.
+ */
+async function runPackage(service: string, stage: string, extraArgs: string[]): Promise<PackageRun> {
+  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'sls'), ['package', '--stage', stage, ...extraArgs], {
+    cwd: service,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', SLS_TELEMETRY_DISABLED: '1' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  running.add(child.pid!);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    process.kill(-child.pid!, 'SIGKILL');
+  }, SLS_TIME_LIMIT_MS);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  }).finally(() => {
+    clearTimeout(timer);
+    running.delete(child.pid!);
+  });
+  if (code === 0) return { dir: path.join(service, '.serverless'), output };
+  const why = timedOut ? `stopped after ${SLS_TIME_LIMIT_MS / 1000} s` : `exit code ${code}`;
+  return { error: `sls package --stage ${stage} failed (${why}):\n${output.trim().slice(-3000)}` };
 }
 
 function readPackaged(run: PackageRun): Packaged {
@@ -121,14 +157,17 @@ function packageCache(): string | undefined {
 }
 
 const WAIT_STEP_MS = 200;
-const WAIT_LIMIT_MS = 180_000;
+/** The global setup packages dev, then prod: a reader of prod may wait for both. */
+const WAIT_LIMIT_MS = 2 * SLS_TIME_LIMIT_MS;
+/** For a test or hook that packages or waits on a package: the packager's own limits, with room. */
+export const PACKAGE_TIMEOUT_MS = WAIT_LIMIT_MS + 30_000;
 
 /**
  * The stage's package in this run. Test files run in separate workers, so the first to ask
  * packages (mkdir is atomic: it takes the stage's lock) and writes the outcome; the others wait
  * for that file. A failed package is written too, so every file fails with sls's message.
  */
-async function packagedOnce(cache: string, stage: string): Promise<PackageRun> {
+export async function packagedOnce(cache: string, stage: string): Promise<PackageRun> {
   const outcome = path.join(cache, `${stage}.json`);
   try {
     mkdirSync(path.join(cache, `${stage}.lock`));
