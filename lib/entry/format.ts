@@ -94,7 +94,8 @@ function formatAgent(agent: NonNullable<FleetStatus['agent']>, options: { color?
   const rollout = agent.rollout
     ? `; rollout of ${agent.rollout.version} ${agent.rollout.status}` +
       (agent.rollout.status === 'in-progress' ? `, sent ${agent.rollout.sent}/${agent.rollout.total}` : '') +
-      (agent.rollout.reason ? `: ${agent.rollout.reason}` : '')
+      // A rolled-back version's reason is on its "held back" line.
+      (agent.rollout.reason && !agent.heldBack ? `: ${agent.rollout.reason}` : '')
     : '';
   const versions = Object.entries(agent.versions).sort(([, a], [, b]) => b - a);
   const lines = [`agent version: ${standing} (setting ${agent.setting})${rollout}`];
