@@ -145,7 +145,7 @@ interface RolloutSubject {
   /** Before the first wave: creates what the version needs; returns why the version is rejected, if it is. */
   beforeFirstWave?(ports: Ports, settings: Settings, actions: Action[], instances: number): Promise<string | undefined>;
   /** Sends the instances that took the version back to the good one; returns how many commands went out. */
-  sendBack(ports: Ports, settings: Settings, rollout: RolloutRecord, counts: Census, context: { configs: ConfigSet; planned: PlannedInstance[] }): Promise<number>;
+  sendBack(ports: Ports, settings: Settings, rollout: RolloutRecord, counts: Census, planned: PlannedInstance[]): Promise<number>;
 }
 
 const configurationRollout = (configName: string): RolloutSubject => ({
@@ -226,7 +226,7 @@ export async function advanceRollout(ports: Ports, settings: Settings, key: stri
   const counts = census(subject, planned, actions, rollout, now);
 
   const allowedErrors = allowedErrorsFor(settings.maxErrors, total);
-  if (counts.failed.length > allowedErrors) return rollBack(ports, settings, subject, rollout, counts, { total, allowedErrors, configs, planned });
+  if (counts.failed.length > allowedErrors) return rollBack(ports, settings, subject, rollout, counts, { total, allowedErrors, planned });
 
   const concurrency = concurrencyFor(settings.maxConcurrency, total);
   let sent = 0;
@@ -310,7 +310,7 @@ async function reinstallGoodAgent(
   settings: Settings,
   rollout: RolloutRecord,
   counts: Census,
-  { configs, planned }: { configs: ConfigSet; planned: PlannedInstance[] },
+  planned: PlannedInstance[],
 ): Promise<number> {
   const affected = new Set([...counts.atTarget, ...counts.failed].map((o) => o.instance.instanceId));
   const agent = desiredAgent(settings, rollout);
@@ -324,7 +324,7 @@ async function reinstallGoodAgent(
     agent,
   }).filter((action) => (isAgentCommand(action) ? action.agentVersion === agent.version : action.kind === 'mark-configured'));
   const commands = actions.map((action) => (isAgentCommand(action) ? { ...action, reason: 'rollback', detail: `roll back agent ${rollout.version} → ${agent.version}` } : action));
-  ports.log.info('agent rollback planned', { to: agent.version, commands: commands.filter(isAgentCommand).length, configSet: configs.usable.size });
+  ports.log.info('agent rollback planned', { to: agent.version, commands: commands.filter(isAgentCommand).length });
   const outcomes = await execute(commands, ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
   return outcomes.filter((outcome) => outcome.status === 'done' && isAgentCommand(outcome.action)).length;
 }
@@ -347,7 +347,7 @@ async function rollBack(
   subject: RolloutSubject,
   rollout: RolloutRecord,
   counts: Census,
-  { total, allowedErrors, configs, planned }: { total: number; allowedErrors: number; configs: ConfigSet; planned: PlannedInstance[] },
+  { total, allowedErrors, planned }: { total: number; allowedErrors: number; planned: PlannedInstance[] },
 ): Promise<RolloutRecord | undefined> {
   const reason = `${counts.failed.length} of ${total} instances failed ${subject.describe(rollout.version)}, more than maxErrors ${settings.maxErrors} (${allowedErrors})`;
   const stored = await putRolloutQuietly(
@@ -363,7 +363,7 @@ async function rollBack(
   if (rollout.goodVersion !== undefined) {
     // Only those that took the version need to go back; those that failed kept the old one.
     // Instances still in flight with it are sent back by the worker when their outcome arrives.
-    rolledBack = await subject.sendBack(ports, settings, stored, counts, { configs, planned });
+    rolledBack = await subject.sendBack(ports, settings, stored, counts, planned);
   } else {
     ports.log.error('no earlier version rolled out: nothing to roll back to; the instances that took it keep it', {
       configName: rollout.configName,
