@@ -6,7 +6,7 @@
  * blocks, and the inline policy of the managed instance role. Resolved by serverless.yml through
  * ${file(serverless/iam.cjs):<key>}.
  *
- * Rules (DESIGN.md "IAM"; test/template/template.test.ts checks them on the packaged template):
+ * Rules (README "Security"; test/template/template.test.ts checks them on the packaged template):
  * - Every Action is explicit: no "*" and no "service:*".
  * - Resource "*" only where the action has no resource-level permissions (EC2 Describe*,
  *   ssm:DescribeInstanceInformation, ssm:ListCommandInvocations, X-Ray writes).
