@@ -150,14 +150,15 @@ describe('two stages whose configurations name the same log group with different
   for (const stack of [dev, prod]) account.launchInstance({ tags: selectorTags(stack, 'default'), profileName: stack.settings.managedProfileName });
   await settleBoth(dev, prod);
   const before = structuredClone(account.logGroup('/var/log/messages'));
-  await dev.reconcile({ dryRun: false });
+  // The group is the stage's that created it (log group ownership): the other one sweeps.
+  const other = before?.tags['fleetwatch:stage'] === 'dev' ? prod : dev;
+  const sweep = await other.reconcile({ dryRun: false, lineLimit: 1_000 });
   await settleBoth(dev, prod);
-  const afterDev = structuredClone(account.logGroup('/var/log/messages'));
+  const after = structuredClone(account.logGroup('/var/log/messages'));
 
-  // Known gap until log group ownership (issue 13 part A) lands: the stage that did not create
-  // the group must report it instead of changing it. `it.fails` records today's flip; once
-  // ownership is merged this starts to fail, and becomes `it`.
-  it.fails("a sweep of one stage leaves a group another stage created as it is", () => {
-    expect(afterDev).toEqual(before);
+  it('a sweep of the other stage leaves the group as its owner made it, and reports it', () => {
+    expect(before?.tags['fleetwatch:stage']).toBeDefined();
+    expect(after).toEqual(before);
+    expect(sweep.lines.filter((line) => line.target === '/var/log/messages').map((line) => line.action)).toEqual(['report-foreign-log-group']);
   });
 });
