@@ -157,16 +157,19 @@ describe('two stages in one account with default settings', () => {
 describe('two stages whose configurations name the same log group with different retention', () => {
   // Each stage tags the groups it creates as its own (fleetwatch:owner) and changes retention
   // only on those: the stage that did not create the group reports it instead of changing it.
-  it('a sweep of one stage leaves a group another stage created as it is', async () => {
+  it('a sweep of the other stage leaves the group as its owner made it, and reports it', async () => {
     const { account, dev, prod } = twoStages({ prod: { defaultRetentionDays: 90 } });
     await settleBoth(dev, prod);
     for (const stack of [dev, prod]) account.launchInstance({ tags: selectorTags(stack, 'default'), profileName: stack.settings.managedProfileName });
     await settleBoth(dev, prod);
     const before = structuredClone(account.logGroup('/var/log/messages'));
-    await dev.reconcile({ dryRun: false });
+    const other = before?.tags['fleetwatch:stage'] === 'dev' ? prod : dev;
+    const sweep = await other.reconcile({ dryRun: false, lineLimit: 1_000 });
     await settleBoth(dev, prod);
-    const afterDev = structuredClone(account.logGroup('/var/log/messages'));
+    const after = structuredClone(account.logGroup('/var/log/messages'));
 
-    expect(afterDev).toEqual(before);
+    expect(before?.tags['fleetwatch:stage']).toBeDefined();
+    expect(after).toEqual(before);
+    expect(sweep.lines.filter((line) => line.target === '/var/log/messages').map((line) => line.action)).toEqual(['report-foreign-log-group']);
   });
 });
