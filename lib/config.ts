@@ -67,6 +67,8 @@ const settingsSchema = z.object({
   // Agent configurations (lib/agent): what a stage lets them do beyond fleetwatch's defaults.
   allowLogsEndpointOverride: flag,
   allowCrossAccountLogs: flag,
+  // Change retention of existing log groups fleetwatch did not create (README "Security").
+  adoptLogGroups: flag,
   maxLogGroupsPerInstance: positiveInt(10_000),
   maxNewLogGroupsPerRollout: positiveInt(100_000),
 });
@@ -95,6 +97,7 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   maxErrors: ['FLEETWATCH_MAX_ERRORS', '5%'],
   allowLogsEndpointOverride: ['FLEETWATCH_ALLOW_LOGS_ENDPOINT_OVERRIDE', 'false'],
   allowCrossAccountLogs: ['FLEETWATCH_ALLOW_CROSS_ACCOUNT_LOGS', 'false'],
+  adoptLogGroups: ['FLEETWATCH_ADOPT_LOG_GROUPS', 'false'],
   maxLogGroupsPerInstance: ['FLEETWATCH_MAX_LOG_GROUPS_PER_INSTANCE', String(DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE)],
   maxNewLogGroupsPerRollout: ['FLEETWATCH_MAX_NEW_LOG_GROUPS_PER_ROLLOUT', String(DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT)],
 };
@@ -133,6 +136,18 @@ export function configNameOfParameter(settings: Pick<Settings, 'parameterPrefix'
   return settings.configNames.includes(configName) ? configName : undefined;
 }
 
+/**
+ * The tag that marks a log group as created by (owned by) a stage. fleetwatch changes retention
+ * only on groups it owns, unless the stage adopts others (adoptLogGroups); serverless/iam.cjs
+ * conditions the retention actions on it.
+ */
+export const LOG_GROUP_OWNER_TAG = 'fleetwatch:owner';
+
+/** Tags of a log group fleetwatch creates: the service's tags and the stage's ownership. */
+export function logGroupTags(settings: Pick<Settings, 'stage'>): Record<string, string> {
+  return { ...serviceTags(settings), [LOG_GROUP_OWNER_TAG]: settings.stage };
+}
+
 /** Tags put on everything the service creates, so that ownership is explicit. */
 export function serviceTags(settings: Pick<Settings, 'stage'>): Record<string, string> {
   return { 'fleetwatch:managed-by': 'fleetwatch', 'fleetwatch:stage': settings.stage };
@@ -160,6 +175,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     maxErrors: '5%',
     allowLogsEndpointOverride: false,
     allowCrossAccountLogs: false,
+    adoptLogGroups: false,
     maxLogGroupsPerInstance: DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE,
     maxNewLogGroupsPerRollout: DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT,
     ...overrides,

@@ -162,8 +162,14 @@ describe('plan: one instance, one situation each', () => {
     {
       name: 'retention changed by hand: set it back',
       observed: instance(),
-      options: { logGroups: new Map([...allGroups, ['/var/log/messages', { name: '/var/log/messages', retentionInDays: 1 }]]) },
+      options: { logGroups: new Map([...allGroups, ['/var/log/messages', { name: '/var/log/messages', retentionInDays: 1, tags: { 'fleetwatch:owner': 'dev' } }]]) },
       expected: ['set-retention'],
+    },
+    {
+      name: 'retention differs on a group another stage or someone else created: report, never change',
+      observed: instance(),
+      options: { logGroups: new Map([...allGroups, ['/var/log/messages', { name: '/var/log/messages', retentionInDays: 3653, tags: { 'fleetwatch:owner': 'prod' } }]]) },
+      expected: ['report-foreign-log-group'],
     },
     {
       name: 'foreign profile lacking policies, report mode: report drift only',

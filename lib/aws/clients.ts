@@ -18,6 +18,7 @@ import { noMetrics, silentLog, type Log, type MetricSink, type Ports } from '../
 import * as z from '../schema.js';
 import { createEc2Port } from './ec2.js';
 import { createEventsPort } from './events.js';
+import { serviceEventSource } from '../model/service-events.js';
 import { createIamPort } from './iam.js';
 import { createLogsPort } from './logs.js';
 import { createQueuePort } from './queue.js';
@@ -84,7 +85,7 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
     state: createStatePort(documents, settings.stateTableName, clock),
     rollouts: createRolloutPort(documents, settings.stateTableName, clock),
     queue: createQueuePort(built(new SQSClient({ ...base, ...DATA_PLANE_RETRY })), settings.workQueueUrl),
-    events: createEventsPort(built(new EventBridgeClient({ ...base, ...DATA_PLANE_RETRY }))),
+    events: createEventsPort(built(new EventBridgeClient({ ...base, ...DATA_PLANE_RETRY })), serviceEventSource(settings.stage)),
     clock,
     log,
     metrics: options.metrics ?? noMetrics,

@@ -1,6 +1,7 @@
 /** LogsPort on the CloudWatch Logs API. */
 import {
   CreateLogGroupCommand,
+  ListTagsForResourceCommand,
   DeleteRetentionPolicyCommand,
   paginateDescribeLogGroups,
   PutRetentionPolicyCommand,
@@ -29,6 +30,7 @@ export function createLogsPort(client: CloudWatchLogsClient): LogsPort {
             ? [
                 {
                   name: group.logGroupName,
+                  ...(group.logGroupArn && { arn: group.logGroupArn }),
                   ...(group.retentionInDays !== undefined && { retentionInDays: group.retentionInDays }),
                   ...(group.kmsKeyId && { kmsKeyId: group.kmsKeyId }),
                   // DELIVERY groups (vended logs) are not ours to manage; they show as no class.
@@ -49,6 +51,12 @@ export function createLogsPort(client: CloudWatchLogsClient): LogsPort {
             tags: input.tags,
           }),
         );
+      }),
+
+    listTags: (logGroupArn) =>
+      callAws({ operation: 'ListTagsForResource', resource: logGroupArn }, async () => {
+        const result = await client.send(new ListTagsForResourceCommand({ resourceArn: logGroupArn }));
+        return result.tags ?? {};
       }),
 
     putRetentionPolicy: (name, retentionInDays) =>

@@ -6,7 +6,7 @@
 import { configNameOfParameter, type Settings } from '../config.js';
 import { InvalidInputError } from '../errors.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
-import { observeInstances } from '../observation/observe.js';
+import { instancesSelecting } from '../observation/observe.js';
 import { settleCommandOutcome, type OutcomeEffect } from '../outcomes/settle.js';
 import { TERMINAL_INVOCATION_STATUSES, type Ports } from '../ports.js';
 import { startRollout } from '../rollout/rollout.js';
@@ -104,8 +104,7 @@ export async function onParameterChange(ports: Ports, settings: Settings, event:
 }
 
 async function reportDeletedParameter(ports: Ports, settings: Settings, configName: string, name: string): Promise<void> {
-  const instances = await observeInstances(ports, settings, { configName });
-  const ids = instances.map((o) => o.instance.instanceId);
+  const ids = (await instancesSelecting(ports, settings, configName)).map((instance) => instance.instanceId);
   ports.metrics.count('ConfigurationsDeleted');
   ports.log.error('configuration parameter deleted; its instances keep their agent as it is', {
     parameter: name,

@@ -145,7 +145,7 @@ async function fanOut(ports: Ports, actions: Action[], silence: Map<string, stri
   for (const action of actions) {
     const id = instanceOf(action);
     if (id) ids.add(id);
-    else if (action.kind === 'create-log-group' || action.kind === 'set-retention') action.instanceIds.forEach((instanceId) => ids.add(instanceId));
+    else if (action.kind === 'create-log-group' || action.kind === 'set-retention' || action.kind === 'report-foreign-log-group') action.instanceIds.forEach((instanceId) => ids.add(instanceId));
   }
   const batches = chunk([...ids].sort(), FAN_OUT_BATCH);
   await ports.queue.enqueue(
