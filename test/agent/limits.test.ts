@@ -39,20 +39,21 @@ describe('log groups per configuration per instance (maxLogGroupsPerInstance)', 
   });
 });
 
-describe('new log groups per rollout (maxNewLogGroupsPerRollout)', async () => {
-  const { account, stack } = deployedStack({ seed: 12 }, { settings: { maxNewLogGroupsPerRollout: 8 } });
-  await stack.settle();
-  const ids = Array.from({ length: 5 }, () =>
-    account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId,
-  );
-  await stack.settle();
-  const sentBefore = account.stats().calls.SendCommand ?? 0;
-  const createdBefore = account.stats().calls.CreateLogGroup ?? 0;
-  // Two groups per instance: 10 new groups for 5 instances, over the 8 allowed.
-  account.putParameter(parameterName(stack.settings, 'web'), withPerInstanceGroups(2, 'web'));
-  await stack.settle();
+describe('new log groups per rollout (maxNewLogGroupsPerRollout)', () => {
+  it('rejects the version, naming the count, before anything is sent or created, and keeps the instances on the good version in later sweeps', async () => {
+    const { account, stack } = deployedStack({ seed: 12 }, { settings: { maxNewLogGroupsPerRollout: 8 } });
+    await stack.settle();
+    const ids = Array.from({ length: 5 }, () =>
+      account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId,
+    );
+    await stack.settle();
+    const sentBefore = account.stats().calls.SendCommand ?? 0;
+    const createdBefore = account.stats().calls.CreateLogGroup ?? 0;
+    // Two groups per instance: 10 new groups for 5 instances, over the 8 allowed.
+    account.putParameter(parameterName(stack.settings, 'web'), withPerInstanceGroups(2, 'web'));
+    await stack.settle();
 
-  it('rejects the version, naming the count, before anything is sent or created', () => {
+    // Rejects the version, naming the count, before anything is sent or created.
     expect(account.rollout('web')).toMatchObject({ version: 2, status: 'rejected', goodVersion: 1 });
     expect(account.rollout('web')?.reason).toBe(
       '$: this version needs 10 new log groups across 5 instances, more than the 8 one rollout may create (maxNewLogGroupsPerRollout)',
@@ -61,9 +62,8 @@ describe('new log groups per rollout (maxNewLogGroupsPerRollout)', async () => {
     expect(account.stats().calls.CreateLogGroup ?? 0).toBe(createdBefore);
     for (const id of ids) expect(account.agent(id).configVersion).toBe(1);
     expect(stack.metric('ConfigurationsRejected')).toBe(1);
-  });
 
-  it('keeps the instances on the good version in later sweeps', async () => {
+    // Keeps the instances on the good version in later sweeps.
     expect((await stack.reconcile({ dryRun: true })).actions).toBe(0);
   });
 });

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parameterName } from '../../lib/config.js';
 import { deployedStack, expectConverged, MINUTE, selectorTags, successfulCommands } from './helpers.js';
 
-describe('a mixed fleet of 50, reconciled once', async () => {
+/** The fleet of issue 2, there before the rules are, reconciled once and settled, then planned again. */
+async function mixedFleetReconciledOnce() {
   const { account, stack } = deployedStack({ seed: 3 });
   const { settings } = stack;
   account.createRole('app-role', []);
@@ -37,33 +38,34 @@ describe('a mixed fleet of 50, reconciled once', async () => {
   const first = await stack.reconcile();
   await stack.settle();
   const second = await stack.reconcile({ dryRun: true });
+  return { account, stack, settings, selected, untagged, stopped, invalid, foreign, first, second };
+}
 
-  it('plans the fleet in one pass and applies it without a failed action', () => {
+describe('a mixed fleet of 50, reconciled once', () => {
+  it('is planned in one pass and converged, then planned empty; what is invalid, foreign, untagged or stopped is left alone', async () => {
+    const { account, stack, settings, selected, untagged, stopped, invalid, foreign, first, second } = await mixedFleetReconciledOnce();
+
+    // Plans the fleet in one pass and applies it without a failed action.
     expect(first.instancesInScope).toBe(36 + 3 + 3 + 2);
     expect(first.failed).toBe(0);
     expect(first.byAction['associate-profile']).toBe(18);
-  });
 
-  it('brings every selected, running instance to its desired state', () => {
+    // Brings every selected, running instance to its desired state.
     for (const [id, configName] of selected) expectConverged(account, stack, id, configName);
-  });
 
-  it('creates every log group the configurations name, with retention and the service tags', () => {
+    // Creates every log group the configurations name, with retention and the service tags.
     for (const name of ['/var/log/messages', '/var/log/secure']) {
       expect(account.logGroup(name)).toMatchObject({ retentionInDays: settings.defaultRetentionDays, tags: { 'fleetwatch:managed-by': 'fleetwatch' } });
     }
-  });
 
-  it('sends each instance exactly one successful command', () => {
+    // Sends each instance exactly one successful command.
     for (const id of selected.keys()) expect(successfulCommands(account, stack, id), id).toBe(1);
-  });
 
-  it('plans nothing on a second reconcile', () => {
+    // Plans nothing on a second reconcile.
     expect(second.actions).toBe(0);
     expect(second.lines).toEqual([]);
-  });
 
-  it('reports each invalid selection with the tag value and leaves the instance alone', () => {
+    // Reports each invalid selection with the tag value and leaves the instance alone.
     for (const id of invalid) {
       const record = account.record(id);
       expect(record?.status).toBe('invalid');
@@ -73,17 +75,15 @@ describe('a mixed fleet of 50, reconciled once', async () => {
     expect(account.record(invalid[0]!)?.lastError).toContain('"../x" is not a configuration name');
     expect(account.record(invalid[1]!)?.lastError).toContain('"a;b" is not a configuration name');
     expect(account.record(invalid[2]!)?.lastError).toContain('"nosuch" names no configuration of stage dev');
-  });
 
-  it('reports a foreign profile that lacks the policies (report mode) and changes nothing on it', () => {
+    // Reports a foreign profile that lacks the policies (report mode) and changes nothing on it.
     for (const id of foreign) {
       expect(account.record(id)).toMatchObject({ status: 'drift' });
       expect(account.ec2.activeAssociationOf(id)?.profileName).toBe('app-profile');
       expect(account.iam.profileHasPolicy('app-profile', 'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy')).toBe(false);
     }
-  });
 
-  it('touches neither untagged nor stopped instances', () => {
+    // Touches neither untagged nor stopped instances.
     for (const id of [...untagged, ...stopped]) {
       expect(account.record(id)).toBeUndefined();
       expect(account.invocationsOn(id)).toEqual([]);

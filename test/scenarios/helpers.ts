@@ -1,10 +1,21 @@
-/** Shared set-up for simulated-account scenarios: a deployed stack and checks of an instance's desired state. */
+/**
+ * Shared set-up for simulated-account scenarios: a deployed stack and checks of an instance's desired state.
+ *
+ * Each simulated run happens inside the one test that checks it, never in a describe body or a
+ * beforeAll: Stryker's vitest runner attributes coverage to the test whose beforeEach has set
+ * the current test id (node_modules/@stryker-mutator/vitest-runner/dist/src/stryker-setup.js), so
+ * code run before any test counts as static, and a run memoised across tests would count for the
+ * first test alone while the others' checks never ran against a mutant.
+ */
 import { expect } from 'vitest';
 import { REQUIRED_POLICY_ARNS, parameterName } from '../../lib/config.js';
 import { SimulatedAccount, type SimulatedAccountOptions } from '../../local/index.js';
 import { SimulatedStack, type StackOptions } from '../../local/stack.js';
 
 export const MINUTE = 60_000;
+
+/** For a test that runs a fleet of thousands: half a minute alone, minutes on a 2-core machine others share, over the 30 s default. */
+export const FLEET_RUN_TIMEOUT = { timeout: 300_000 };
 
 export function deployedStack(
   accountOptions: SimulatedAccountOptions = {},

@@ -6,11 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alwaysFail, takes } from '../../local/index.js';
-import { deployedStack, expectConverged, MINUTE, selectorTags, successfulCommands } from './helpers.js';
+import { deployedStack, expectConverged, FLEET_RUN_TIMEOUT, MINUTE, selectorTags, successfulCommands } from './helpers.js';
 
 const sample = (file: string): Record<string, unknown> => JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'events', file), 'utf8'));
 
-describe('200 instances launched with the selector tag', async () => {
+/** 200 instances launched after the deploy, a third without a profile, onboarded by their events alone. */
+async function twoHundredLaunched() {
   const { account, stack } = deployedStack({ seed: 11 });
   await stack.settle();
   const started = account.clock.now();
@@ -26,27 +27,30 @@ describe('200 instances launched with the selector tag', async () => {
     launched.set(id, configName);
   }
   await stack.settle();
+  return { account, stack, started, launched };
+}
 
-  it('all converge, with exactly one successful configure each', () => {
+describe('200 instances launched with the selector tag', () => {
+  it('all converge within the registration window, one configure and one Instance Onboarded each, nothing lost', FLEET_RUN_TIMEOUT, async () => {
+    const { account, stack, started, launched } = await twoHundredLaunched();
+
+    // All converge, with exactly one successful configure each.
     for (const [id, configName] of launched) {
       expectConverged(account, stack, id, configName);
       expect(successfulCommands(account, stack, id), id).toBe(1);
     }
-  });
 
-  it('all converge inside the 45-minute registration window', () => {
+    // All converge inside the 45-minute registration window.
     const latest = Math.max(...[...launched.keys()].map((id) => account.agent(id).configuredAt ?? Infinity));
     expect(latest - started).toBeLessThan(45 * MINUTE);
-  });
 
-  it('leaves nothing in the DLQ, loses no event and reports nothing unreachable', () => {
+    // Leaves nothing in the DLQ, loses no event and reports nothing unreachable.
     expect(account.queue.deadLetters).toEqual([]);
     expect(stack.lost).toEqual([]);
     expect(stack.metric('InstancesUnreachable')).toBe(0);
     expect(stack.metric('InstancesOnboarded')).toBe(200);
-  });
 
-  it('publishes one Instance Onboarded event per instance', () => {
+    // Publishes one Instance Onboarded event per instance.
     const onboarded = account.published.filter((event) => event.detailType === 'Instance Onboarded');
     expect(new Set(onboarded.map((event) => event.detail.instanceId))).toEqual(new Set(launched.keys()));
     expect(onboarded).toHaveLength(200);

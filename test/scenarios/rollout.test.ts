@@ -9,7 +9,7 @@ import { parseAgentConfig } from '../../lib/agent/index.js';
 import { parameterName } from '../../lib/config.js';
 import { fleetStatus } from '../../lib/entry/status.js';
 import { failFraction } from '../../local/index.js';
-import { deployedStack, MINUTE, peakOverlap, selectorTags } from './helpers.js';
+import { deployedStack, FLEET_RUN_TIMEOUT, MINUTE, peakOverlap, selectorTags } from './helpers.js';
 
 const webConfig = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'agent', 'configs', 'web.json'), 'utf8')) as {
   metrics: { metrics_collected: Record<string, { measurement: unknown[] }> };
@@ -42,40 +42,37 @@ async function fleetOnV1(size: number, seed: number) {
 
 const sendCommands = (account: { stats(): { calls: Partial<Record<string, number>> } }) => account.stats().calls.SendCommand ?? 0;
 
-describe('a 1,000-instance rollout with 3% of instances failing', async () => {
-  const { account, stack, ids, name } = await fleetOnV1(1_000, 31);
-  const before = sendCommands(account);
-  account.setCommandOutcome(failFraction(0.03, 'E! [processors.ec2tagger] no ec2 metadata'));
-  account.putParameter(name, webV2());
-  await stack.settle();
-  const rollout = account.rollout('web');
+describe('a 1,000-instance rollout with 3% of instances failing', () => {
+  it('completes in waves within maxConcurrency, the new log group first, every failure recorded', FLEET_RUN_TIMEOUT, async () => {
+    const { account, stack, ids, name } = await fleetOnV1(1_000, 31);
+    const before = sendCommands(account);
+    account.setCommandOutcome(failFraction(0.03, 'E! [processors.ec2tagger] no ec2 metadata'));
+    account.putParameter(name, webV2());
+    await stack.settle();
+    const rollout = account.rollout('web');
 
-  it('completes', () => {
+    // Completes.
     expect(rollout).toMatchObject({ version: 2, status: 'completed', total: 1_000 });
-  });
 
-  it('puts every instance that did not fail on the new version', () => {
+    // Puts every instance that did not fail on the new version.
     const onV2 = ids.filter((id) => account.agent(id).configVersion === 2);
     const failed = ids.filter((id) => account.record(id)?.status === 'failed' || (account.record(id)?.lastError && account.agent(id).configVersion === 1));
     expect(onV2.length + failed.length).toBe(1_000);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.length).toBeLessThanOrEqual(50); // maxErrors 5% of 1,000
-  });
 
-  it('records each failure with its error text', () => {
+    // Records each failure with its error text.
     const failures = ids.map((id) => account.record(id)!).filter((record) => record.appliedVersion === 1);
     expect(failures.length).toBeGreaterThan(0);
     for (const record of failures) expect(record.lastError).toContain('no ec2 metadata');
-  });
 
-  it('creates the new log group before configuring any instance', () => {
+    // Creates the new log group before configuring any instance.
     const group = account.logGroup('/fleetwatch/web/app');
     expect(group).toMatchObject({ retentionInDays: 14 });
     const firstV2Configure = Math.min(...ids.map((id) => (account.agent(id).configVersion === 2 ? account.agent(id).configuredAt! : Infinity)));
     expect(group!.createdAt).toBeLessThan(firstV2Configure);
-  });
 
-  it('goes out in waves within maxConcurrency, with few SendCommand calls', () => {
+    // Goes out in waves within maxConcurrency, with few SendCommand calls.
     // 1,000 instances at 10%: waves of up to 100 (two calls of 50), refilled as half drain.
     const calls = sendCommands(account) - before;
     expect(calls).toBeGreaterThanOrEqual(20);
@@ -83,9 +80,8 @@ describe('a 1,000-instance rollout with 3% of instances failing', async () => {
     const starts = ids.flatMap((id) => account.invocationsOn(id).filter((i) => i.command.parameters.configurationLocation?.[0]?.endsWith(':2')));
     const maxInFlight = peakOverlap(starts.map((i) => [i.command.requestedAt, i.endedAt ?? Infinity]));
     expect(maxInFlight).toBeLessThanOrEqual(100);
-  });
 
-  it('publishes Rollout Completed and reports status per configuration', async () => {
+    // Publishes Rollout Completed and reports status per configuration.
     expect(account.published.filter((event) => event.detailType === 'Rollout Completed' && event.detail.version === 2)).toHaveLength(1);
     const status = await fleetStatus(stack.ports(), stack.settings);
     const web = status.configurations.find((c) => c.configName === 'web')!;
@@ -95,37 +91,35 @@ describe('a 1,000-instance rollout with 3% of instances failing', async () => {
   });
 });
 
-describe('a 1,000-instance rollout with 30% of instances failing', async () => {
-  const { account, stack, ids, name } = await fleetOnV1(1_000, 32);
-  // The bad version fails on 30% of instances; the good one still works everywhere.
-  const badVersion = failFraction(0.3, 'E! agent crashed on start');
-  account.setCommandOutcome((context) => (context.parameters.configurationLocation?.[0]?.endsWith(':2') ? badVersion(context) : undefined));
-  account.putParameter(name, webV2());
-  await stack.settle();
-  const rollout = account.rollout('web');
+describe('a 1,000-instance rollout with 30% of instances failing', () => {
+  it('stops at the threshold, rolls back, and keeps the bad version from new instances and sweeps', FLEET_RUN_TIMEOUT, async () => {
+    const { account, stack, ids, name } = await fleetOnV1(1_000, 32);
+    // The bad version fails on 30% of instances; the good one still works everywhere.
+    const badVersion = failFraction(0.3, 'E! agent crashed on start');
+    account.setCommandOutcome((context) => (context.parameters.configurationLocation?.[0]?.endsWith(':2') ? badVersion(context) : undefined));
+    account.putParameter(name, webV2());
+    await stack.settle();
+    const rollout = account.rollout('web');
 
-  it('stops at the threshold and rolls back', () => {
+    // Stops at the threshold and rolls back.
     expect(rollout).toMatchObject({ version: 2, status: 'rolled-back', goodVersion: 1 });
     expect(rollout!.reason).toMatch(/more than maxErrors 5%/);
     // It stopped early: far fewer than 1,000 instances ever got the bad version.
     const touched = ids.filter((id) => account.invocationsOn(id).some((i) => i.command.parameters.configurationLocation?.[0]?.endsWith(':2')));
     expect(touched.length).toBeLessThan(500);
-  });
 
-  it('puts every instance that took the bad version back on the last good one', () => {
+    // Puts every instance that took the bad version back on the last good one.
     for (const id of ids) expect(account.agent(id).configVersion, id).toBe(1);
-  });
 
-  it('keeps the bad version from new instances and sweeps', async () => {
+    // Keeps the bad version from new instances and sweeps.
     const late = account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId;
     await stack.settle();
     expect(account.agent(late).configVersion).toBe(1);
     expect((await stack.reconcile({ dryRun: true })).actions).toBe(0);
     const status = await fleetStatus(stack.ports(), stack.settings);
     expect(status.configurations.find((c) => c.configName === 'web')).toMatchObject({ standingVersion: 1, heldBack: { version: 2 } });
-  });
 
-  it('publishes Rollout Rolled Back', () => {
+    // Publishes Rollout Rolled Back.
     expect(account.published.filter((event) => event.detailType === 'Rollout Rolled Back')).toHaveLength(1);
   });
 });
