@@ -59,7 +59,7 @@ export async function execute(
   outcomes.push(...(await runEach(byPhase('profile'), (action) => applyProfileAction(action, ports))));
   outcomes.push(...(await runEach(byPhase('logs'), (action) => applyLogGroupAction(action, ports, settings))));
   outcomes.push(...(await sendAgentCommands(byPhase('agent').filter(isAgentCommand), ports, settings, options)));
-  const waits: WorkItem[] = [];
+  const waits: Requeue[] = [];
   outcomes.push(...(await runEach(byPhase('record'), (action) => applyRecordAction(action, ports, settings, options, waits))));
   await enqueueWaits(ports, waits);
   return outcomes;
@@ -327,13 +327,16 @@ async function release(instanceId: string, claimId: string, ports: Ports, why: s
   await transition(ports, instanceId, (current) => lifecycle.release(current, { claimId, why }, ports.clock.now()), claimed && { record: claimed });
 }
 
+/** A work item to queue again, and after how long (the planner's or the executor's decision). */
+interface Requeue {
+  item: WorkItem;
+  delaySeconds: number;
+}
+
 /** The next looks at instances waiting for SSM, one SendMessageBatch per delay and ten items. */
-async function enqueueWaits(ports: Ports, waits: WorkItem[]): Promise<void> {
+async function enqueueWaits(ports: Ports, waits: Requeue[]): Promise<void> {
   const byDelay = new Map<number, WorkItem[]>();
-  for (const item of waits) {
-    const delay = registrationDelaySeconds(item.attempt - 1);
-    byDelay.set(delay, [...(byDelay.get(delay) ?? []), item]);
-  }
+  for (const { item, delaySeconds } of waits) byDelay.set(delaySeconds, [...(byDelay.get(delaySeconds) ?? []), item]);
   for (const [delay, items] of byDelay) await ports.queue.enqueue(items, delay);
 }
 
@@ -347,7 +350,7 @@ async function applyRecordAction(
   ports: Ports,
   settings: Settings,
   options: ExecuteOptions,
-  waits: WorkItem[],
+  waits: Requeue[],
 ): Promise<Omit<ActionOutcome, 'action'>> {
   const now = ports.clock.now();
   if (!('instanceId' in action)) throw new Error(`not a record action: ${action.kind}`);
@@ -369,8 +372,8 @@ async function applyRecordAction(
     case 'wait-for-registration': {
       if (!(await write((current) => lifecycle.waitForRegistration(current, { instanceId, why: action.detail }, now)))) return skipped;
       const attempt = options.attempts?.[instanceId] ?? 0;
-      waits.push({ instanceId, reason: action.reason, attempt: attempt + 1 });
-      return { status: 'done', detail: `next look in ${registrationDelaySeconds(attempt)} s` };
+      waits.push({ item: { instanceId, reason: action.reason, attempt: attempt + 1 }, delaySeconds: action.nextLookSeconds });
+      return { status: 'done', detail: `next look in ${action.nextLookSeconds} s` };
     }
     case 'report-unreachable':
       if (!(await reported('unreachable'))) return skipped;
