@@ -75,3 +75,12 @@ export function registrationLookDelaySeconds(waitingForMs: number): number {
 export function registrationDelaySeconds(attempt: number): number {
   return Math.min(300, 30 * 2 ** Math.min(attempt, 10));
 }
+
+/**
+ * Delay before associating again a profile EC2 throttled (its bucket of 200 refills at 5 a
+ * second, so a storm of n launches needs about n / 5 s): 20 s doubling, capped at 300 s, with
+ * the work item's attempt. The instance waits on the queue, not in a worker holding a batch.
+ */
+export function throttledAssociationDelaySeconds(attempt: number): number {
+  return Math.min(300, 20 * 2 ** Math.min(attempt, 10));
+}
