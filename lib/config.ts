@@ -67,6 +67,8 @@ const settingsSchema = z.object({
   // Agent configurations (lib/agent): what a stage lets them do beyond fleetwatch's defaults.
   allowLogsEndpointOverride: flag,
   allowCrossAccountLogs: flag,
+  // Change retention of existing log groups fleetwatch did not create (README "Security").
+  adoptLogGroups: flag,
   maxLogGroupsPerInstance: positiveInt(10_000),
   maxNewLogGroupsPerRollout: positiveInt(100_000),
 });
@@ -78,7 +80,8 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   stage: ['FLEETWATCH_STAGE', undefined],
   region: ['AWS_REGION', undefined],
   accountId: ['FLEETWATCH_ACCOUNT_ID', undefined],
-  selectorTagKey: ['FLEETWATCH_SELECTOR_TAG_KEY', 'fleetwatch:config'],
+  // Unset: defaultSelectorTagKey(stage), filled in by loadSettings.
+  selectorTagKey: ['FLEETWATCH_SELECTOR_TAG_KEY', undefined],
   profileMode: ['FLEETWATCH_PROFILE_MODE', 'report'],
   onDeselect: ['FLEETWATCH_ON_DESELECT', 'leave'],
   defaultRetentionDays: ['FLEETWATCH_DEFAULT_RETENTION_DAYS', '30'],
@@ -95,9 +98,19 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   maxErrors: ['FLEETWATCH_MAX_ERRORS', '5%'],
   allowLogsEndpointOverride: ['FLEETWATCH_ALLOW_LOGS_ENDPOINT_OVERRIDE', 'false'],
   allowCrossAccountLogs: ['FLEETWATCH_ALLOW_CROSS_ACCOUNT_LOGS', 'false'],
+  adoptLogGroups: ['FLEETWATCH_ADOPT_LOG_GROUPS', 'false'],
   maxLogGroupsPerInstance: ['FLEETWATCH_MAX_LOG_GROUPS_PER_INSTANCE', String(DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE)],
   maxNewLogGroupsPerRollout: ['FLEETWATCH_MAX_NEW_LOG_GROUPS_PER_ROLLOUT', String(DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT)],
 };
+
+/**
+ * The selector tag key of a stage that sets none: `fleetwatch:<stage>:config`. Stage isolation by
+ * default: two stages in one account select disjoint instances with nothing to remember, because
+ * the tag itself names the stage (docs/design.md "Stage isolation").
+ */
+export function defaultSelectorTagKey(stage: string): string {
+  return `fleetwatch:${stage}:config`;
+}
 
 export function settingsEnvironmentName(key: keyof Settings): string {
   return ENVIRONMENT[key][0];
@@ -110,6 +123,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     const value = env[name];
     raw[key] = value === undefined || value === '' ? fallback : value;
   }
+  if (raw.selectorTagKey === undefined && raw.stage !== undefined) raw.selectorTagKey = defaultSelectorTagKey(raw.stage);
   const parsed = settingsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
@@ -133,6 +147,35 @@ export function configNameOfParameter(settings: Pick<Settings, 'parameterPrefix'
   return settings.configNames.includes(configName) ? configName : undefined;
 }
 
+/**
+ * The tag that marks a log group as created by (owned by) a stage. fleetwatch changes retention
+ * only on groups it owns, unless the stage adopts others (adoptLogGroups); serverless/iam.cjs
+ * conditions the retention actions on it.
+ */
+export const LOG_GROUP_OWNER_TAG = 'fleetwatch:owner';
+
+/** Tags of a log group fleetwatch creates: the service's tags and the stage's ownership. */
+export function logGroupTags(settings: Pick<Settings, 'stage'>): Record<string, string> {
+  return { ...serviceTags(settings), [LOG_GROUP_OWNER_TAG]: settings.stage };
+}
+
+/**
+ * The statement a KMS key's policy needs before CloudWatch Logs can encrypt a log group with it
+ * (CreateLogGroup with kmsKeyId is refused without it). As AWS documents it in "Encrypt log data in
+ * CloudWatch Logs using AWS KMS": the regional logs service principal, scoped by the encryption
+ * context to log groups of this account and region. README "Security" shows it.
+ */
+export function logsKeyPolicyStatement(settings: Pick<Settings, 'region' | 'accountId'>): Record<string, unknown> {
+  return {
+    Sid: 'AllowCloudWatchLogsOfFleetwatch',
+    Effect: 'Allow',
+    Principal: { Service: `logs.${settings.region}.amazonaws.com` },
+    Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    Resource: '*',
+    Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${settings.region}:${settings.accountId}:log-group:*` } },
+  };
+}
+
 /** Tags put on everything the service creates, so that ownership is explicit. */
 export function serviceTags(settings: Pick<Settings, 'stage'>): Record<string, string> {
   return { 'fleetwatch:managed-by': 'fleetwatch', 'fleetwatch:stage': settings.stage };
@@ -140,19 +183,21 @@ export function serviceTags(settings: Pick<Settings, 'stage'>): Record<string, s
 
 /** Settings for tests, the simulated account and benchmarks. */
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
+  // Names as serverless.yml derives them from the stage, so that a second stage is one override.
+  const stage = overrides.stage ?? 'dev';
   return {
-    stage: 'dev',
+    stage,
     region: 'eu-west-1',
     accountId: '123456789012',
-    selectorTagKey: 'fleetwatch:config',
+    selectorTagKey: defaultSelectorTagKey(stage),
     profileMode: 'report',
     onDeselect: 'leave',
     defaultRetentionDays: 30,
     logGroupClass: 'STANDARD',
-    managedProfileName: 'fleetwatch-dev-agent',
-    parameterPrefix: 'AmazonCloudWatch-fleetwatch-dev-',
+    managedProfileName: `fleetwatch-${stage}-agent`,
+    parameterPrefix: `AmazonCloudWatch-fleetwatch-${stage}-`,
     configNames: ['default', 'web', 'windows'],
-    documentName: 'fleetwatch-dev-agent',
+    documentName: `fleetwatch-${stage}-agent`,
     registrationWindowMinutes: 45,
     commandLeaseMinutes: 60,
     maxCommandAttempts: 3,
@@ -160,6 +205,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     maxErrors: '5%',
     allowLogsEndpointOverride: false,
     allowCrossAccountLogs: false,
+    adoptLogGroups: false,
     maxLogGroupsPerInstance: DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE,
     maxNewLogGroupsPerRollout: DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT,
     ...overrides,

@@ -145,6 +145,10 @@ export interface LogGroup {
   retentionInDays?: number;
   kmsKeyId?: string;
   logGroupClass?: LogGroupClass;
+  /** As DescribeLogGroups gives it (logGroupArn, no ":*"): what ListTagsForResource takes. */
+  arn?: string;
+  /** The group's tags, once observation read them (undefined: not read). */
+  tags?: Record<string, string>;
 }
 
 export interface CreateLogGroupInput {
@@ -160,6 +164,8 @@ export interface LogsPort {
   /** Throws AlreadyExistsError when the group exists. */
   createLogGroup(input: CreateLogGroupInput): Promise<void>;
   putRetentionPolicy(name: string, retentionInDays: number): Promise<void>;
+  /** ListTagsForResource of a log group, by its ARN (LogGroup.arn). */
+  listTags(logGroupArn: string): Promise<Record<string, string>>;
 }
 
 /** The agent actions the service's SSM document performs. */
@@ -324,7 +330,7 @@ export interface ServiceEvent {
 }
 
 export interface EventsPort {
-  /** PutEvents on the default bus with source "fleetwatch", 10 entries per call inside. */
+  /** PutEvents on the default bus with the stage's source ("fleetwatch.<stage>"), 10 entries per call inside. */
   publish(events: ServiceEvent[]): Promise<void>;
 }
 

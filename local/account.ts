@@ -18,7 +18,7 @@ import type {
   RolloutRecord,
   SendCommandInput,
 } from '../lib/ports.js';
-import { CallLayer, CallMeter, type CallOptions, type CallStats, type FaultConfig, type LatencyConfig } from './calls.js';
+import { CallLayer, CallMeter, type AuthorizedCall, type CallOptions, type CallStats, type FaultConfig, type LatencyConfig } from './calls.js';
 import { VirtualClock } from './clock.js';
 import { Listeners } from './listeners.js';
 import type { Operation } from './operations.js';
@@ -102,9 +102,10 @@ export interface TagChangeEvent {
 
 export interface ParameterChangeEvent {
   name: string;
-  operation: 'Create' | 'Update';
+  operation: 'Create' | 'Update' | 'Delete';
   type: 'String';
-  version: number;
+  /** Undefined for a Delete. */
+  version?: number;
   time: number;
 }
 
@@ -137,7 +138,7 @@ export class SimulatedAccount implements AccountBackend {
   readonly registration: RegistrationWorld;
   readonly parameters = new ParameterWorld();
   readonly commands: CommandWorld;
-  readonly logs = new LogsWorld();
+  readonly logs: LogsWorld;
   readonly table = new TableWorld();
   readonly queue: QueueWorld;
   readonly events = new EventsWorld();
@@ -170,6 +171,7 @@ export class SimulatedAccount implements AccountBackend {
     this.commandOutcome = options.commandOutcome;
     this.meter = new CallMeter(this.clock, this.random, options.rates, options.faults);
     this.ec2 = new Ec2World(this.region);
+    this.logs = new LogsWorld(`arn:aws:logs:${this.region}:${this.accountId}:log-group:`);
     this.iam = new IamWorld(this.accountId);
     this.registration = new RegistrationWorld(this.clock, (instanceId) =>
       this.registeredListeners.emit({ instanceId, time: this.clock.now() }),
@@ -196,13 +198,33 @@ export class SimulatedAccount implements AccountBackend {
 
   // ---------------------------------------------------------------- ports and measurements
 
+  /**
+   * The account as a second stage's stack sees it: the same EC2, IAM, SSM, Logs, clock and event
+   * bus, with that stage's own state table and work queue (each stage's stack creates its own).
+   * A view, not a copy: everything but `table` and `queue` is this account's (no method assigns a
+   * field after construction, so nothing written through the view lands on it alone).
+   */
+  forStage(): SimulatedAccount {
+    return Object.create(this, { table: { value: new TableWorld() }, queue: { value: new QueueWorld(this.clock) } }) as SimulatedAccount;
+  }
+
   /** Port implementations backed by this account, as one Lambda's set of SDK clients. */
   ports(options: PortsOptions = {}): Ports {
     const callOptions: CallOptions = {
       latencyMs: options.latencyMs ?? this.options.latencyMs,
       retry: options.retry ?? this.options.retry,
+      ...(options.caller !== undefined && { caller: options.caller }),
     };
     return buildPorts(this, new CallLayer(this.meter, callOptions), options);
+  }
+
+  /** From now on, keep every distinct authorization the calls need (local/calls.ts AuthorizedCall). */
+  recordAuthorizations(): void {
+    this.meter.recordAuthorizations();
+  }
+
+  get authorizations(): AuthorizedCall[] {
+    return this.meter.recordedAuthorizations();
   }
 
   /** API calls so far per operation (pages and batches count one each). */
@@ -401,6 +423,13 @@ export class SimulatedAccount implements AccountBackend {
     return version;
   }
 
+  /** DeleteParameter (someone removed a configuration by hand); emits the Parameter Store Change event. */
+  deleteParameter(name: string): void {
+    const version = this.parameters.latest(name)?.version;
+    if (version === undefined || !this.parameters.delete(name)) throw new NotFoundError(`ParameterNotFound: ${name}`, { resource: name });
+    this.parameterListeners.emit({ name, operation: 'Delete', type: 'String', version, time: this.clock.now() });
+  }
+
   isManaged(instanceId: string): boolean {
     return this.registration.isRegistered(instanceId);
   }
@@ -507,8 +536,8 @@ export class SimulatedAccount implements AccountBackend {
     return this.commands.send(input);
   }
 
-  publish(event: { detailType: string; detail: Record<string, unknown> }): void {
-    this.publishListeners.emit(this.events.record(event, this.clock.now()));
+  publish(event: { detailType: string; detail: Record<string, unknown> }, source: string): void {
+    this.publishListeners.emit(this.events.record(event, source, this.clock.now()));
   }
 
   /** Ping status for DescribeInstanceInformation. */

@@ -95,6 +95,7 @@ export const SERVICE_OF: Record<Operation, Service> = {
   CreateLogGroup: 'logs',
   PutRetentionPolicy: 'logs',
   DescribeLogStreams: 'logs',
+  ListTagsForResource: 'logs',
   ListMetrics: 'cloudwatch',
   GetItem: 'dynamodb',
   BatchGetItem: 'dynamodb',
@@ -149,7 +150,31 @@ export type FaultConfig = Partial<Record<Operation | '*', FaultRates>>;
 
 export type LatencyConfig = number | Partial<Record<Operation, number>> | ((operation: Operation) => number);
 
+/**
+ * What IAM evaluates for one request: the action, the resource ARN and the condition keys of the
+ * request that fleetwatch's policies test (resource tags, iam:PassedToService, events:source...).
+ * One API call may need several (AssociateIamInstanceProfile also needs iam:PassRole; SendCommand
+ * is authorised on the document and on each instance).
+ */
+export interface Authorization {
+  action: string;
+  resource: string;
+  context?: Record<string, string | string[]>;
+}
+
+/** An authorization as a function made it: test/iam/permissions.test.ts evaluates these against the function's role. */
+export interface AuthorizedCall extends Authorization {
+  /** The function whose SDK clients made the call (its key in serverless/iam.cjs), or undefined outside the stack. */
+  caller: string | undefined;
+  operation: Operation;
+}
+
+/** The authorizations of one call: a list, or one computed when the request reaches the service (a page, a batch). */
+export type Authorize = Authorization[] | (() => Authorization[]);
+
 export interface CallOptions {
+  /** The function these clients belong to (its key in serverless/iam.cjs), for the record of authorizations. */
+  caller?: string;
   /** Virtual round-trip time of one request. Default 20 ms. */
   latencyMs?: LatencyConfig;
   /** Overrides FLEETWATCH_RETRY for every client, or per service. */
@@ -192,6 +217,8 @@ export class CallMeter {
   readonly faultCounts = zeroCounts();
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly rates: Record<Operation, RateLimit | null>;
+  /** Every distinct authorization made, when recording (off by default: a 10,000-instance run would keep them all). */
+  private authorizations: Map<string, AuthorizedCall> | undefined;
 
   constructor(
     readonly clock: VirtualClock,
@@ -224,6 +251,23 @@ export class CallMeter {
     if (roll < throttle) return 'throttle';
     if (roll < throttle + (rates.unavailable ?? 0)) return 'unavailable';
     return undefined;
+  }
+
+  /** Starts keeping every distinct authorization the calls need (recordedAuthorizations() reads them). */
+  recordAuthorizations(): void {
+    this.authorizations ??= new Map();
+  }
+
+  recordedAuthorizations(): AuthorizedCall[] {
+    return [...(this.authorizations?.values() ?? [])];
+  }
+
+  authorize(caller: string | undefined, operation: Operation, authorize: Authorize | undefined): void {
+    if (!this.authorizations) return;
+    for (const authorization of typeof authorize === 'function' ? authorize() : (authorize ?? [])) {
+      const call = { caller, operation, ...authorization };
+      this.authorizations.set(JSON.stringify(call), call);
+    }
   }
 
   stats(): CallStats {
@@ -260,11 +304,13 @@ function isPerService(retry: NonNullable<CallOptions['retry']>): retry is Partia
 export class CallLayer {
   private readonly clients = new Map<Service, ClientState>();
   private readonly latency: (operation: Operation) => number;
+  private readonly caller: string | undefined;
 
   constructor(
     private readonly meter: CallMeter,
     options: CallOptions = {},
   ) {
+    this.caller = options.caller;
     const retry = options.retry ?? {};
     for (const service of Object.keys(FLEETWATCH_RETRY) as Service[]) {
       const override = isPerService(retry) ? retry[service] : retry;
@@ -286,13 +332,15 @@ export class CallLayer {
   /**
    * One API call (one page, one batch). `serve` runs at the service, after the request's latency
    * and only once the request got past the throttle; its typed errors pass through unchanged.
+   * `authorize`: what IAM checks for the request, recorded once per call (retries are the same request).
    */
-  async call<T>(operation: Operation, serve: () => T, resource?: string): Promise<T> {
+  async call<T>(operation: Operation, serve: () => T, resource?: string, authorize?: Authorize): Promise<T> {
     const { meter } = this;
     const clock = meter.clock;
     const client = this.clients.get(SERVICE_OF[operation])!;
     const { retry, limiter } = client;
     meter.calls[operation]++;
+    meter.authorize(this.caller, operation, authorize);
     const fault = meter.fault(operation);
     for (let attempt = 0; ; attempt++) {
       if (limiter) await limiter.acquire();

@@ -21,6 +21,7 @@ export const OPERATIONS = [
   'CreateLogGroup',
   'PutRetentionPolicy',
   'DescribeLogStreams',
+  'ListTagsForResource',
   'ListMetrics',
   'GetItem',
   'BatchGetItem',

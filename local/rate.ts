@@ -90,6 +90,8 @@ export const DEFAULT_RATES = {
   // Not in the brief's documented set; left generous rather than guessed.
   PutRetentionPolicy: GENEROUS,
   DescribeLogStreams: LOGS_25_TPS,
+  // No documented quota we could cite; left generous rather than guessed.
+  ListTagsForResource: GENEROUS,
   ListMetrics: CLOUDWATCH_LIST_METRICS,
   GetItem: GENEROUS,
   BatchGetItem: GENEROUS,

@@ -21,6 +21,7 @@ import { parseAgentConfig } from '../lib/agent/index.js';
 import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { InvalidInputError, errorMessage } from '../lib/errors.js';
 import { KnownLogGroups } from '../lib/observation/known-log-groups.js';
+import { serviceEventSource } from '../lib/model/service-events.js';
 import type { EventEffect } from '../lib/entry/events.js';
 import { workItemTarget, type Log, type MetricSink, type Ports } from '../lib/ports.js';
 import type { ReconcileReport, ReconcileRequest } from '../lib/entry/reconcile.js';
@@ -44,6 +45,11 @@ export interface StackOptions {
   maxReceiveCount?: number;
   /** Print log lines of this level and above to stderr. Default: none. */
   printLogs?: 'info' | 'warn' | 'error';
+  /**
+   * Give the stack its own state table and work queue (SimulatedAccount.forStage), as a second
+   * stage deployed in the account has. Default: the account's own, which one-stage scenarios read.
+   */
+  ownTableAndQueue?: boolean;
   /**
    * Keep log lines of this level and above in `logs`. Default warn: the functions log a line per
    * event and per work item result, which a 10,000-instance run would otherwise hold by the
@@ -94,10 +100,13 @@ export class SimulatedStack {
   private readonly log: Log;
   private readonly metricSink: MetricSink;
 
+  readonly account: SimulatedAccount;
+
   constructor(
-    readonly account: SimulatedAccount,
+    account: SimulatedAccount,
     private readonly options: StackOptions = {},
   ) {
+    this.account = options.ownTableAndQueue ? account.forStage() : account;
     this.settings = testSettings({ accountId: account.accountId, region: account.region, ...options.settings });
     this.metricSink = { count: (name, value = 1) => this.metrics.set(name, (this.metrics.get(name) ?? 0) + value) };
     const threshold = options.printLogs ? LEVELS.indexOf(options.printLogs) : Infinity;
@@ -109,26 +118,35 @@ export class SimulatedStack {
     this.log = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
     // Each invocation gets its own ports, as each execution environment has its own retry state.
     const environment = (ports: () => Ports): Environment => ({ runtime: () => ({ settings: this.settings, ports: ports() }), middlewares: [] });
-    const shared = environment(() => this.ports());
+    // `caller`: the function's key in serverless/iam.cjs, whose role its calls are checked against.
+    const of = (caller: string) => environment(() => this.ports(caller));
     // The rules' targets: which function each detail-type goes to (serverless.yml's events).
     this.functions = {
-      reconcile: reconcileFunction(shared),
+      reconcile: reconcileFunction(of('reconcile')),
       byDetailType: {
-        'EC2 Instance State-change Notification': { name: 'instanceState', handler: instanceStateFunction(shared) },
-        'Tag Change on Resource': { name: 'tagChange', handler: tagChangeFunction(shared) },
-        'Parameter Store Change': { name: 'parameterChange', handler: parameterChangeFunction(shared) },
-        'EC2 Command Invocation Status-change Notification': { name: 'commandOutcome', handler: commandOutcomeFunction(shared) },
+        'EC2 Instance State-change Notification': { name: 'instanceState', handler: instanceStateFunction(of('instanceState')) },
+        'Tag Change on Resource': { name: 'tagChange', handler: tagChangeFunction(of('tagChange')) },
+        'Parameter Store Change': { name: 'parameterChange', handler: parameterChangeFunction(of('parameterChange')) },
+        'EC2 Command Invocation Status-change Notification': { name: 'commandOutcome', handler: commandOutcomeFunction(of('commandOutcome')) },
       },
     };
     this.workers = Array.from({ length: options.workerConcurrency ?? 10 }, () => {
       const known = new KnownLogGroups();
-      return workerFunction(environment(() => ({ ...this.ports(), knownLogGroups: known })));
+      return workerFunction(environment(() => ({ ...this.ports('worker'), knownLogGroups: known })));
     });
   }
 
-  /** Ports for one simulated Lambda: each gets its own retry state, as each execution environment does. */
-  ports(): Ports {
-    return this.account.ports({ log: this.log, metrics: this.metricSink });
+  /**
+   * Ports for one simulated Lambda: each gets its own retry state, as each execution environment
+   * does. `caller` names the function (serverless/iam.cjs) for the record of authorizations.
+   */
+  ports(caller?: string): Ports {
+    return this.account.ports({
+      log: this.log,
+      metrics: this.metricSink,
+      eventSource: serviceEventSource(this.settings.stage),
+      ...(caller !== undefined && { caller }),
+    });
   }
 
   /**

@@ -32,6 +32,7 @@ const SERVICE_METRICS = [
   { name: 'CommandsFailed', widget: 'commands', label: 'failed', color: RED },
   { name: 'InvalidSelections', widget: 'selections', label: 'invalid selections' },
   { name: 'DriftReported', widget: 'selections', label: 'drift reported' },
+  { name: 'ForeignLogGroups', widget: 'selections', label: 'log groups not owned, left as they are', color: ORANGE },
   { name: 'RolloutsCompleted', widget: 'rollouts', label: 'rollouts completed' },
   { name: 'RolloutsRolledBack', widget: 'rollouts', label: 'rollouts rolled back', color: RED },
   { name: 'ConfigurationsRejected', widget: 'rollouts', label: 'configurations rejected', color: ORANGE },
@@ -48,7 +49,7 @@ const AT_A_GLANCE = ['InstancesOnboarded', 'InstancesFailed', 'InstancesUnreacha
 const GRAPHS = [
   { widget: 'instances', title: 'Instances onboarded, configured, failed, unreachable, silent' },
   { widget: 'commands', title: 'Agent commands sent and failed' },
-  { widget: 'selections', title: 'Invalid selections and drift' },
+  { widget: 'selections', title: 'Invalid selections, drift and log groups not owned' },
   { widget: 'rollouts', title: 'Rollouts and configurations' },
   { widget: 'events', title: 'Events' },
 ];

@@ -39,6 +39,21 @@ const managedPolicyArn = (name) => sub(`arn:\${AWS::Partition}:iam::aws:policy/$
 const sid = (name) => name[0].toUpperCase() + name.slice(1);
 
 /**
+ * Each configuration parameter's ARN as the name and as "name:*": commands have the agent read
+ * "name:version", and no documentation we found says whether IAM evaluates that ARN with its
+ * version selector, so both are allowed (and excepted from the instance role's Deny).
+ */
+function pinnableParameterArns(stage, configs) {
+  return parameterArns(stage, configs).flatMap((resource) => [resource, { 'Fn::Sub': `${resource['Fn::Sub']}:*` }]);
+}
+
+/** Same as lib/config.ts LOG_GROUP_OWNER_TAG. */
+const LOG_GROUP_OWNER_TAG = 'fleetwatch:owner';
+
+/** Same as lib/model/service-events.ts serviceEventSource. */
+const eventSource = (stage) => `${SERVICE}.${stage}`;
+
+/**
  * Reusable statement blocks. Each takes the context ({ stage, selectorTagKey, configs, fn }) and
  * returns one or more statements.
  */
@@ -105,20 +120,30 @@ const statements = {
     Resource: '*',
   }),
 
-  /** The stage's configuration parameters, by exact ARN. */
+  /**
+   * The stage's configuration parameters, by exact ARN, each in both forms: a pinned read
+   * ("name:version") may be evaluated on the ARN with its version selector.
+   */
   readConfigParameters: ({ stage, configs }) => ({
     Effect: 'Allow',
     Action: ['ssm:GetParameter', 'ssm:GetParameters'],
-    Resource: parameterArns(stage, configs),
+    Resource: pinnableParameterArns(stage, configs),
   }),
 
-
-  /** SendCommand names the document and the instances: only the stage's document, only EC2 instances of this account and region. */
-  sendAgentCommand: ({ stage }) => ({
-    Effect: 'Allow',
-    Action: ['ssm:SendCommand'],
-    Resource: [arn('ssm', `document/${SERVICE}-${stage}-agent`), arn('ec2', 'instance/*')],
-  }),
+  /**
+   * SendCommand is authorised on the document and on each instance: only the stage's document, and
+   * only instances of this account and region that carry the stage's selector tag (SSM reads an
+   * instance's tags as ssm:resourceTag/<key>).
+   */
+  sendAgentCommand: ({ stage, selectorTagKey }) => [
+    { Effect: 'Allow', Action: ['ssm:SendCommand'], Resource: [arn('ssm', `document/${SERVICE}-${stage}-agent`)] },
+    {
+      Effect: 'Allow',
+      Action: ['ssm:SendCommand'],
+      Resource: [arn('ec2', 'instance/*')],
+      Condition: { Null: { [`ssm:resourceTag/${selectorTagKey}`]: 'false' } },
+    },
+  ],
 
   /** ListCommandInvocations has no resource-level permissions. */
   commandInvocations: () => ({
@@ -128,14 +153,28 @@ const statements = {
   }),
 
   /**
-   * Log groups named in the configurations: any name, so any log group of this account and region.
-   * CreateLogGroup with tags also needs logs:TagResource.
+   * Log groups named in the configurations: any name, so any log group of this account and region,
+   * but only created with the stage's ownership tag (CreateLogGroup with tags also needs
+   * logs:TagResource), and retention changed only on groups carrying it, unless the stage adopts
+   * groups it did not create (adoptLogGroups). Class and KMS key are set only at creation.
    */
-  manageLogGroups: () => ({
-    Effect: 'Allow',
-    Action: ['logs:DescribeLogGroups', 'logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy', 'logs:TagResource'],
-    Resource: [arn('logs', 'log-group:*')],
-  }),
+  manageLogGroups: ({ stage, adoptLogGroups }) => [
+    // DescribeLogGroups has no resource-level permissions (the service authorization reference lists none).
+    { Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: '*' },
+    { Effect: 'Allow', Action: ['logs:ListTagsForResource'], Resource: [arn('logs', 'log-group:*')] },
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:TagResource'],
+      Resource: [arn('logs', 'log-group:*')],
+      Condition: { StringEquals: { [`aws:RequestTag/${LOG_GROUP_OWNER_TAG}`]: stage } },
+    },
+    {
+      Effect: 'Allow',
+      Action: ['logs:PutRetentionPolicy', 'logs:DeleteRetentionPolicy'],
+      Resource: [arn('logs', 'log-group:*')],
+      ...(!adoptLogGroups && { Condition: { StringEquals: { [`aws:ResourceTag/${LOG_GROUP_OWNER_TAG}`]: stage } } }),
+    },
+  ],
 
   /**
    * Is the agent really sending? ListMetrics has no resource-level permissions; DescribeLogStreams
@@ -186,12 +225,16 @@ const statements = {
     Resource: [getAtt(REF.eventFailureQueue, 'Arn')],
   }),
 
-  /** The service's own events on the default bus, source "fleetwatch" only (lib/aws/events.ts EVENT_SOURCE). */
-  serviceEvents: () => ({
+  /**
+   * The service's own events on the default bus, with the stage's source only
+   * (lib/model/service-events.ts serviceEventSource). events:source holds the Source of every entry
+   * of a call, so every one must be the stage's, and there must be one.
+   */
+  serviceEvents: ({ stage }) => ({
     Effect: 'Allow',
     Action: ['events:PutEvents'],
     Resource: [arn('events', 'event-bus/default')],
-    Condition: { StringEquals: { 'events:source': SERVICE } },
+    Condition: { 'ForAllValues:StringEquals': { 'events:source': [eventSource(stage)] }, Null: { 'events:source': 'false' } },
   }),
 };
 
@@ -204,6 +247,7 @@ const FULL_RECONCILE = [
   'profileAssociation',
   'passAgentRole',
   'inspectInstanceProfiles',
+  // Only a stage in profileMode "attach" attaches policies (see functionRole).
   'attachAgentPolicies',
   'ssmInstanceInformation',
   'readConfigParameters',
@@ -226,7 +270,7 @@ const FUNCTION_STATEMENTS = {
   instanceState: [...BASE, 'workQueueSend', 'eventFailureQueueSend'],
   tagChange: [...BASE, 'workQueueSend', 'eventFailureQueueSend'],
   // Validates the new version and records the rollout; a deleted parameter is reported with the
-  // instances that select it (a describe).
+  // instances that select it (DescribeInstances only: lib/observation/observe.ts instancesSelecting).
   parameterChange: [...BASE, 'readConfigParameters', 'ec2Describe', 'stateTableRead', 'stateTableWrite', 'workQueueSend', 'serviceEvents', 'eventFailureQueueSend'],
   // Records the outcome (reading the failure text from SSM), counts it on the rollout.
   commandOutcome: [...BASE, 'commandInvocations', 'stateTableRead', 'stateTableWrite', 'workQueueSend', 'serviceEvents', 'eventFailureQueueSend'],
@@ -254,8 +298,14 @@ function roleName({ stage, region }, fn) {
   return name;
 }
 
-function functionRole(fn, blocks, context) {
+/** Blocks a stage's settings leave out: policies are attached only in profileMode "attach". */
+function blocksFor(blocks, { profileMode }) {
+  return blocks.filter((b) => b !== 'attachAgentPolicies' || profileMode === 'attach');
+}
+
+function functionRole(fn, allBlocks, context) {
   const ctx = { ...context, fn };
+  const blocks = blocksFor(allBlocks, context);
   const unknown = blocks.filter((b) => !statements[b]);
   if (unknown.length > 0) throw new Error(`serverless/iam.cjs: function ${fn} names unknown statement blocks: ${unknown.join(', ')}`);
   return {
@@ -295,7 +345,7 @@ function buildAgentRoleStatements({ stage, configs }) {
       Sid: 'OnlyThisStagesConfigurations',
       Effect: 'Deny',
       Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory'],
-      NotResource: parameterArns(stage, configs),
+      NotResource: pinnableParameterArns(stage, configs),
     },
   ];
 }
@@ -304,7 +354,9 @@ async function contextOf({ resolveVariable }) {
   const stage = String(await resolveVariable('sls:stage'));
   const region = String(await resolveVariable('self:provider.region'));
   const selectorTagKey = String(await resolveVariable('param:selectorTagKey'));
-  return { stage, region, selectorTagKey, configs: await stageConfigs({ resolveVariable }) };
+  const profileMode = String(await resolveVariable('param:profileMode'));
+  const adoptLogGroups = String(await resolveVariable('param:adoptLogGroups')) === 'true';
+  return { stage, region, selectorTagKey, profileMode, adoptLogGroups, configs: await stageConfigs({ resolveVariable }) };
 }
 
 function roleResources(context) {

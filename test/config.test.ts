@@ -16,7 +16,7 @@ describe('loadSettings', () => {
   it('applies safe production defaults', () => {
     const settings = loadSettings(minimal);
     expect(settings).toMatchObject({
-      selectorTagKey: 'fleetwatch:config',
+      selectorTagKey: 'fleetwatch:prod:config',
       profileMode: 'report',
       onDeselect: 'leave',
       defaultRetentionDays: 30,

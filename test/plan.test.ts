@@ -46,7 +46,7 @@ function instance(overrides: Partial<ObservedInstance> & { tag?: string | null; 
     instance: {
       instanceId,
       state: state as ObservedInstance['instance']['state'],
-      tags: tag === null ? { Name: 'x' } : { 'fleetwatch:config': tag },
+      tags: tag === null ? { Name: 'x' } : { 'fleetwatch:dev:config': tag },
       platform: 'linux',
     },
     association: { associationId: 'iip-assoc-1', instanceId, profileArn: MANAGED_ARN, state: 'associated' },
@@ -162,8 +162,14 @@ describe('plan: one instance, one situation each', () => {
     {
       name: 'retention changed by hand: set it back',
       observed: instance(),
-      options: { logGroups: new Map([...allGroups, ['/var/log/messages', { name: '/var/log/messages', retentionInDays: 1 }]]) },
+      options: { logGroups: new Map([...allGroups, ['/var/log/messages', { name: '/var/log/messages', retentionInDays: 1, tags: { 'fleetwatch:owner': 'dev' } }]]) },
       expected: ['set-retention'],
+    },
+    {
+      name: 'retention differs on a group another stage or someone else created: report, never change',
+      observed: instance(),
+      options: { logGroups: new Map([...allGroups, ['/var/log/messages', { name: '/var/log/messages', retentionInDays: 3653, tags: { 'fleetwatch:owner': 'prod' } }]]) },
+      expected: ['report-foreign-log-group'],
     },
     {
       name: 'foreign profile lacking policies, report mode: report drift only',
@@ -208,7 +214,7 @@ describe('plan: one instance, one situation each', () => {
       name: 'invalid selection already reported with the same reason: nothing',
       observed: instance({
         tag: 'nosuch',
-        record: record({ status: 'invalid', lastError: 'tag fleetwatch:config="nosuch" names no configuration of stage dev (known: default, web, windows)' }),
+        record: record({ status: 'invalid', lastError: 'tag fleetwatch:dev:config="nosuch" names no configuration of stage dev (known: default, web, windows)' }),
       }),
       expected: [],
     },

@@ -4,7 +4,7 @@
  * create, an association that raced in, a command already in flight are all success or a skip.
  * One action failing never stops the others; each outcome is reported.
  */
-import { serviceTags, type Settings } from '../config.js';
+import { logGroupTags, type Settings } from '../config.js';
 import { mapWithConcurrency, settleWithConcurrency } from '../support/concurrency.js';
 import {
   AlreadyExistsError,
@@ -79,6 +79,7 @@ function phaseOf(action: Action): Phase {
       return 'profile';
     case 'create-log-group':
     case 'set-retention':
+    case 'report-foreign-log-group':
       return 'logs';
     case 'install-and-configure':
     case 'configure':
@@ -157,7 +158,7 @@ async function applyLogGroupAction(action: Action, ports: Ports, settings: Setti
         await ports.logs.createLogGroup({
           name: action.logGroupName,
           logGroupClass: action.logGroupClass,
-          tags: serviceTags(settings),
+          tags: logGroupTags(settings),
           ...(action.kmsKeyId && { kmsKeyId: action.kmsKeyId }),
         });
       } catch (error) {
@@ -166,22 +167,27 @@ async function applyLogGroupAction(action: Action, ports: Ports, settings: Setti
       }
       // Retention is a separate call; set it even when the group raced into existence.
       if (action.retentionInDays !== -1) await ports.logs.putRetentionPolicy(action.logGroupName, action.retentionInDays);
-      rememberLogGroup(ports, action);
+      rememberLogGroup(ports, action, logGroupTags(settings));
       return existed ? { status: 'skipped', detail: 'already existed; retention set' } : done;
     }
     case 'set-retention':
       await ports.logs.putRetentionPolicy(action.logGroupName, action.retentionInDays);
-      rememberLogGroup(ports, action);
+      rememberLogGroup(ports, action, ports.knownLogGroups?.get(action.logGroupName, ports.clock.now())?.tags);
       return done;
+    case 'report-foreign-log-group':
+      ports.metrics.count('ForeignLogGroups');
+      ports.log.warn('log group not owned by this stage: retention left as it is', { logGroupName: action.logGroupName, detail: action.detail });
+      return { status: 'skipped', detail: action.detail };
     default:
       throw new Error(`not a log group action: ${action.kind}`);
   }
 }
 
-function rememberLogGroup(ports: Ports, action: Extract<Action, { kind: 'create-log-group' | 'set-retention' }>): void {
+function rememberLogGroup(ports: Ports, action: Extract<Action, { kind: 'create-log-group' | 'set-retention' }>, tags: Record<string, string> | undefined): void {
   ports.knownLogGroups?.remember(
     {
       name: action.logGroupName,
+      ...(tags && { tags }),
       ...(action.retentionInDays !== -1 && { retentionInDays: action.retentionInDays }),
       ...('logGroupClass' in action && { logGroupClass: action.logGroupClass }),
       ...('kmsKeyId' in action && action.kmsKeyId && { kmsKeyId: action.kmsKeyId }),

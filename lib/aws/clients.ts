@@ -18,6 +18,7 @@ import { noMetrics, silentLog, type Log, type MetricSink, type Ports } from '../
 import * as z from '../schema.js';
 import { createEc2Port } from './ec2.js';
 import { createEventsPort } from './events.js';
+import { serviceEventSource } from '../model/service-events.js';
 import { createIamPort } from './iam.js';
 import { createLogsPort } from './logs.js';
 import { createQueuePort } from './queue.js';
@@ -79,12 +80,12 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
     ec2: createEc2Port(built(new EC2Client({ ...base, ...CONTROL_PLANE_RETRY }))),
     iam: createIamPort(built(new IAMClient({ ...base, ...CONTROL_PLANE_RETRY }))),
     ssm: createSsmPort(built(new SSMClient({ ...base, ...CONTROL_PLANE_RETRY })), log),
-    logs: createLogsPort(logsClient),
+    logs: createLogsPort(logsClient, settings),
     telemetry: createTelemetryPort(built(new CloudWatchClient({ ...base, ...CONTROL_PLANE_RETRY })), logsClient),
     state: createStatePort(documents, settings.stateTableName, clock),
     rollouts: createRolloutPort(documents, settings.stateTableName, clock),
     queue: createQueuePort(built(new SQSClient({ ...base, ...DATA_PLANE_RETRY })), settings.workQueueUrl),
-    events: createEventsPort(built(new EventBridgeClient({ ...base, ...DATA_PLANE_RETRY }))),
+    events: createEventsPort(built(new EventBridgeClient({ ...base, ...DATA_PLANE_RETRY })), serviceEventSource(settings.stage)),
     clock,
     log,
     metrics: options.metrics ?? noMetrics,

@@ -7,13 +7,13 @@ import { callAws } from './errors.js';
 
 /** PutEvents takes at most 10 entries per call. */
 const ENTRIES_MAX = 10;
-export const EVENT_SOURCE = 'fleetwatch';
 
 /** Entry error codes EventBridge documents as worth sending again. */
 const TRANSIENT_CODES = new Set(['InternalFailure', 'ThrottlingException']);
 const BUS = 'default event bus';
 
-export function createEventsPort(client: EventBridgeClient): EventsPort {
+/** `source`: the stage's event source (lib/model/service-events.ts serviceEventSource). */
+export function createEventsPort(client: EventBridgeClient, source: string): EventsPort {
   return {
     async publish(events) {
       for (const batch of chunk(events, ENTRIES_MAX)) {
@@ -21,7 +21,7 @@ export function createEventsPort(client: EventBridgeClient): EventsPort {
         const result = await callAws({ operation: 'PutEvents', resource: BUS }, () =>
           client.send(
             new PutEventsCommand({
-              Entries: batch.map((event) => ({ Source: EVENT_SOURCE, DetailType: event.detailType, Detail: JSON.stringify(event.detail) })),
+              Entries: batch.map((event) => ({ Source: source, DetailType: event.detailType, Detail: JSON.stringify(event.detail) })),
             }),
           ),
         );

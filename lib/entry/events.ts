@@ -6,7 +6,7 @@
 import { configNameOfParameter, type Settings } from '../config.js';
 import { InvalidInputError } from '../errors.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
-import { observeInstances } from '../observation/observe.js';
+import { instancesSelecting } from '../observation/observe.js';
 import { settleCommandOutcome, type OutcomeEffect } from '../outcomes/settle.js';
 import { TERMINAL_INVOCATION_STATUSES, type Ports } from '../ports.js';
 import { startRollout } from '../rollout/rollout.js';
@@ -26,8 +26,8 @@ export type EventEffect =
   | { effect: 'outcome'; instanceId: string; commandId: string; outcome: OutcomeEffect };
 
 /** EC2 state change: a running instance is onboarded; a terminated one is closed by the worker. */
-export async function onInstanceStateChange(ports: Ports, event: unknown): Promise<EventEffect> {
-  const { detail } = parseEvent(ec2StateChangeSchema, event, 'EC2 state-change');
+export async function onInstanceStateChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
+  const { detail } = parseEvent(ec2StateChangeSchema, event, 'EC2 state-change', settings);
   const instanceId = detail['instance-id'];
   if (detail.state !== 'running' && detail.state !== 'terminated') {
     return { effect: 'ignored', instanceId, reason: `state ${detail.state} needs nothing` };
@@ -39,7 +39,7 @@ export async function onInstanceStateChange(ports: Ports, event: unknown): Promi
 
 /** Tag change: selected, reselected or deselected: the worker re-evaluates the instance. */
 export async function onTagChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
-  const parsed = parseEvent(tagChangeSchema, event, 'tag-change');
+  const parsed = parseEvent(tagChangeSchema, event, 'tag-change', settings);
   const instanceId = parsed.resources.map(instanceIdFromArn).find((id) => id !== undefined);
   if (!instanceId) throw new InvalidInputError(`tag-change event names no EC2 instance: resources ${JSON.stringify(parsed.resources)}`);
   if (!parsed.detail['changed-tag-keys'].includes(settings.selectorTagKey)) {
@@ -56,7 +56,7 @@ export async function onTagChange(ports: Ports, settings: Settings, event: unkno
  * read from SSM because the event carries none.
  */
 export async function onCommandInvocation(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
-  const { detail } = parseEvent(commandInvocationSchema, event, 'command invocation status-change');
+  const { detail } = parseEvent(commandInvocationSchema, event, 'command invocation status-change', settings);
   const instanceId = detail['instance-id'];
   const commandId = detail['command-id'];
   if (detail['document-name'] !== settings.documentName) {
@@ -65,6 +65,10 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
   if (!TERMINAL_INVOCATION_STATUSES.has(detail.status)) {
     return { effect: 'ignored', instanceId, reason: `status ${detail.status} is not final` };
   }
+  // The record first: a late, duplicate or made-up command id is ignored here, before SSM is asked
+  // about it (an id SSM does not know makes ListCommandInvocations fail, and the event be retried).
+  const record = await ports.state.get(instanceId);
+  if (record?.inFlight?.commandId !== commandId) return { effect: 'outcome', instanceId, commandId, outcome: 'ignored' };
   let statusDetails: string | undefined;
   let output: string | undefined;
   if (detail.status !== 'Success') {
@@ -72,23 +76,30 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
     statusDetails = invocation?.statusDetails;
     output = invocation?.output;
   }
-  const settled = await settleCommandOutcome(ports, settings, {
+  const outcome = {
     commandId,
     instanceId,
     status: detail.status,
     ...(statusDetails !== undefined && { statusDetails }),
     ...(output !== undefined && { output }),
-  });
+  };
+  // The record just read is the one to settle: no second read.
+  const settled = await settleCommandOutcome(ports, settings, outcome, { record });
   return { effect: 'outcome', instanceId, commandId, outcome: settled?.effect ?? 'ignored' };
 }
 
 /** Parameter Store Change for one of this stage's configuration parameters. */
 export async function onParameterChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
-  const { detail } = parseEvent(parameterChangeSchema, event, 'Parameter Store change');
+  const { detail } = parseEvent(parameterChangeSchema, event, 'Parameter Store change', settings);
   const configName = configNameOfParameter(settings, detail.name);
   if (!configName) return { effect: 'ignored', reason: `parameter ${detail.name} is not a configuration of stage ${settings.stage}` };
   switch (detail.operation) {
     case 'Delete':
+      // Parameter Store says whether it is gone: a forged or stale Delete must not tell
+      // subscribers that a configuration in use was deleted.
+      if ((await ports.ssm.getParameters([detail.name])).length > 0) {
+        return { effect: 'ignored', reason: `Delete of ${detail.name}, which still exists` };
+      }
       await reportDeletedParameter(ports, settings, configName, detail.name);
       return { effect: 'ignored', reason: `parameter ${detail.name} deleted: selecting instances reported, nothing stopped` };
     case 'LabelParameterVersion':
@@ -104,8 +115,7 @@ export async function onParameterChange(ports: Ports, settings: Settings, event:
 }
 
 async function reportDeletedParameter(ports: Ports, settings: Settings, configName: string, name: string): Promise<void> {
-  const instances = await observeInstances(ports, settings, { configName });
-  const ids = instances.map((o) => o.instance.instanceId);
+  const ids = (await instancesSelecting(ports, settings, configName)).map((instance) => instance.instanceId);
   ports.metrics.count('ConfigurationsDeleted');
   ports.log.error('configuration parameter deleted; its instances keep their agent as it is', {
     parameter: name,

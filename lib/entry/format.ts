@@ -16,14 +16,35 @@ export type Tone = 'red' | 'green' | 'yellow' | 'dim' | 'bold';
 
 const CODES: Record<Tone, [number, number]> = { red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] };
 
+/**
+ * Escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL|ESC \\`, and two-byte `ESC x`), then
+ * every other C0/C1 control character and DEL. Line breaks and tabs become spaces: one value, one line.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]?|\u009b[0-?]*[ -/]*[@-~]/g;
+// eslint-disable-next-line no-control-regex -- same
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text as a terminal shows it and nothing more. Instance-sourced text (command output, SSM's
+ * status details, tag values) reaches every human output; raw, an escape sequence in it could
+ * retitle the window, clear the screen or hide lines of the report.
+ */
+export function printable(text: string): string {
+  return text.replace(ESCAPES, '').replace(/[\n\t\r]/g, ' ').replace(CONTROLS, '');
+}
+
+/** Text in a colour; the text itself is made printable first, so only our own codes reach the terminal. */
 export function paint(text: string, tone: Tone | undefined, color: boolean | undefined): string {
-  if (!color || !tone) return text;
+  const plain = printable(text);
+  if (!color || !tone) return plain;
   const [on, off] = CODES[tone];
-  return `\u001b[${on}m${text}\u001b[${off}m`;
+  return `\u001b[${on}m${plain}\u001b[${off}m`;
 }
 
 /** A fixed-width table; widths come from the plain text, so colour never breaks alignment. */
-export function renderTable(columns: string[], rows: string[][], options: TableOptions = {}): string {
+export function renderTable(columns: string[], raw: string[][], options: TableOptions = {}): string {
+  const rows = raw.map((row) => row.map(printable));
   const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => (row[index] ?? '').length)));
   const line = (cells: string[], toneOf: (column: string, value: string) => Tone | undefined) =>
     cells

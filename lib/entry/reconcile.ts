@@ -30,8 +30,12 @@ export interface ReconcileRequest {
    * that need anything go to the work queue in batches, and workers apply them. Default 10,000.
    */
   fanOutAbove?: number;
-  /** Silent agents already found by the sweep that fanned this batch out. */
-  knownSilence?: Record<string, string>;
+  /**
+   * Instances the sweep that fanned this batch out found silent. Only a hint of where to look: a
+   * work item can come from anyone allowed to send to the queue, so silence is observed again
+   * here, for these instances only, before the planner may restart an agent for it.
+   */
+  silenceCandidates?: string[];
 }
 
 /** 10,000 instances plan and apply well inside Lambda's 15 minutes at AWS's real rates (npm run bench). */
@@ -103,8 +107,9 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
   const logGroups = await observeSelectedLogGroups(ports, planned, { trustKnown: request.origin === 'worker' });
 
   // Whether agents really send is a sweep's question: the worker acts on events about one instance.
-  const silence = request.knownSilence
-    ? new Map(Object.entries(request.knownSilence))
+  const candidates = request.silenceCandidates && new Set(request.silenceCandidates);
+  const silence = candidates
+    ? await observeSilence(ports, settings, planned.filter((p) => candidates.has(p.instance.instanceId)))
     : (request.origin ?? 'sweep') === 'sweep' && request.action === 'ensure'
       ? await observeSilence(ports, settings, planned)
       : undefined;
@@ -145,7 +150,7 @@ async function fanOut(ports: Ports, actions: Action[], silence: Map<string, stri
   for (const action of actions) {
     const id = instanceOf(action);
     if (id) ids.add(id);
-    else if (action.kind === 'create-log-group' || action.kind === 'set-retention') action.instanceIds.forEach((instanceId) => ids.add(instanceId));
+    else if (action.kind === 'create-log-group' || action.kind === 'set-retention' || action.kind === 'report-foreign-log-group') action.instanceIds.forEach((instanceId) => ids.add(instanceId));
   }
   const batches = chunk([...ids].sort(), FAN_OUT_BATCH);
   await ports.queue.enqueue(

@@ -1,8 +1,15 @@
 /**
- * The events fleetwatch publishes on the default bus (source "fleetwatch"), so that other
- * automation can react to what it did. Detail types are part of the public contract: rename none.
+ * The events fleetwatch publishes on the default bus, so that other automation can react to what
+ * it did. Detail types are part of the public contract: rename none.
  */
-export const SERVICE_EVENT_SOURCE = 'fleetwatch';
+
+/**
+ * The source of a stage's events: "fleetwatch.<stage>". Each stage's role may put only its own
+ * source (serverless/iam.cjs serviceEvents), so one stage cannot forge another's events.
+ */
+export function serviceEventSource(stage: string): string {
+  return `fleetwatch.${stage}`;
+}
 
 export const SERVICE_EVENTS = {
   onboarded: 'Instance Onboarded',

@@ -79,6 +79,16 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
 }
 
 /** The instances in scope with their profile, SSM registration and state record. */
+/**
+ * The instances (not terminated) whose selector tag names the configuration: what a deleted
+ * configuration's report lists. EC2 alone answers it, so the parameter-change function needs
+ * no SSM or IAM reads (serverless/iam.cjs grants it none).
+ */
+export async function instancesSelecting(ports: Pick<Ports, 'ec2'>, settings: Pick<Settings, 'selectorTagKey'>, configName: string): Promise<Instance[]> {
+  const described = await ports.ec2.describeInstancesByTagKey(settings.selectorTagKey);
+  return described.filter((instance) => instance.state !== 'terminated' && instance.tags[settings.selectorTagKey] === configName);
+}
+
 export async function observeInstances(
   ports: Pick<Ports, 'ec2' | 'iam' | 'ssm' | 'state'>,
   settings: Settings,
@@ -158,8 +168,11 @@ export function profileNameOf(profileArn: string): string {
   return profileArn.slice(profileArn.lastIndexOf('/') + 1);
 }
 
+/** ListTagsForResource calls at once while observing log groups. */
+const TAG_READ_CONCURRENCY = 5;
+
 /**
- * The existing log groups among `names`. Describes by the shortest set of literal prefixes so that
+ * The existing log groups among `names`, with their tags. Describes by the shortest set of literal prefixes so that
  * per-instance names (/fleetwatch/web/{instance_id}) cost one paginated describe, not one per
  * instance: DescribeLogGroups is limited to 5 TPS per account and region.
  */
@@ -179,12 +192,18 @@ export async function observeLogGroups(
   }
   if (wanted.size === 0) return found;
   const prefixes = coveringPrefixes([...templates].map(literalPrefix).filter((prefix) => [...wanted].some((name) => name.startsWith(prefix))).concat([...wanted]));
+  const described: LogGroup[] = [];
   for (const prefix of prefixes) {
-    for (const group of await ports.logs.describeLogGroups(prefix)) {
-      if (!wanted.has(group.name)) continue;
-      found.set(group.name, group);
-      ports.knownLogGroups?.remember(group, now);
-    }
+    for (const group of await ports.logs.describeLogGroups(prefix)) if (wanted.has(group.name)) described.push(group);
+  }
+  // Ownership is in the tags, which DescribeLogGroups does not return: one ListTagsForResource per
+  // existing group the configurations name (the planner changes only groups the stage owns).
+  const tagged = await mapWithConcurrency(described, TAG_READ_CONCURRENCY, async (group) =>
+    group.arn === undefined || group.tags !== undefined ? group : { ...group, tags: await ports.logs.listTags(group.arn) },
+  );
+  for (const group of tagged) {
+    found.set(group.name, group);
+    ports.knownLogGroups?.remember(group, now);
   }
   return found;
 }

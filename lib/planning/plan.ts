@@ -3,7 +3,7 @@
  * No I/O, no clock, no randomness: the same input always gives the same plan, which is exactly
  * what a dry run prints and what the executor applies.
  */
-import { REQUIRED_POLICY_ARNS, parameterName, type Settings } from '../config.js';
+import { LOG_GROUP_OWNER_TAG, REQUIRED_POLICY_ARNS, parameterName, type Settings } from '../config.js';
 import type { DesiredLogGroup, Selection } from './desired.js';
 import type { ObservedInstance } from '../model/observed.js';
 import { leaseHeld, type PlannedFrom } from '../model/lifecycle.js';
@@ -58,6 +58,8 @@ export type Action =
       instanceIds: string[];
     } & Why)
   | ({ kind: 'set-retention'; logGroupName: string; retentionInDays: number; instanceIds: string[] } & Why)
+  /** An existing group the stage does not own (and does not adopt) whose retention differs: reported, never changed. */
+  | ({ kind: 'report-foreign-log-group'; logGroupName: string; retentionInDays: number; instanceIds: string[] } & Why)
   | AgentCommand
   /** nextLookSeconds: when to look again, from when registration is due (lib/model/timing.ts). */
   | ({ kind: 'wait-for-registration'; instanceId: string; nextLookSeconds: number } & Why)
@@ -165,7 +167,7 @@ export function plan(input: PlanInput): Action[] {
 
   const revisionOf = new Map(input.instances.map((o) => [o.instance.instanceId, o.record?.revision]));
   const fromRecord = (action: Action): Action => ({ ...action, plannedFrom: { revision: revisionOf.get((action as { instanceId: string }).instanceId) } });
-  return [...profileActions, ...planLogGroups(wantedGroups, input.logGroups), ...agentActions.map(fromRecord), ...reports.map(fromRecord)];
+  return [...profileActions, ...planLogGroups(wantedGroups, input.logGroups, input.settings), ...agentActions.map(fromRecord), ...reports.map(fromRecord)];
 }
 
 function planProfile(observed: ObservedInstance, settings: Settings): { actions: Action[]; drift?: string } {
@@ -306,6 +308,7 @@ function planAgent(
 function planLogGroups(
   wanted: Map<string, { group: DesiredLogGroup; instanceIds: string[] }>,
   existing: Map<string, LogGroup>,
+  settings: Pick<Settings, 'stage' | 'adoptLogGroups'>,
 ): Action[] {
   const actions: Action[] = [];
   for (const [name, { group, instanceIds }] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
@@ -324,7 +327,16 @@ function planLogGroups(
       continue;
     }
     const have = found.retentionInDays ?? -1;
-    if (have !== group.retentionInDays) {
+    if (have !== group.retentionInDays && !settings.adoptLogGroups && !ownedBy(found, settings.stage)) {
+      actions.push({
+        kind: 'report-foreign-log-group',
+        logGroupName: name,
+        retentionInDays: group.retentionInDays,
+        instanceIds,
+        reason: 'log group not owned',
+        detail: `${name}: ${retentionText(have)} left as it is, configuration wants ${retentionText(group.retentionInDays)}; not created by stage ${settings.stage} (tag ${LOG_GROUP_OWNER_TAG}); adoptLogGroups lets the stage change it`,
+      });
+    } else if (have !== group.retentionInDays) {
       actions.push({
         kind: 'set-retention',
         logGroupName: name,
@@ -336,6 +348,11 @@ function planLogGroups(
     }
   }
   return actions;
+}
+
+/** Whether the stage created the group (its ownership tag), as observation read the tags. */
+function ownedBy(group: LogGroup, stage: string): boolean {
+  return group.tags?.[LOG_GROUP_OWNER_TAG] === stage;
 }
 
 function retentionText(days: number): string {

@@ -29,7 +29,7 @@ export interface AccountBackend {
   readonly queue: QueueWorld;
   agent(instanceId: string): AgentState;
   pingStatus(instanceId: string): 'Online' | 'ConnectionLost';
-  publish(event: { detailType: string; detail: Record<string, unknown> }): void;
+  publish(event: { detailType: string; detail: Record<string, unknown> }, source: string): void;
   putParameter(name: string, value: string, tier?: ParameterTier): number;
   attachRolePolicy(roleName: string, policyArn: string): void;
   serveAssociate(instanceId: string, profileName: string): ProfileAssociation;

@@ -4,10 +4,20 @@ import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
 import { toAssociation } from '../world/ec2.js';
+import { anyResource, arnsOf, resourceTags } from './arns.js';
 import { batched, paginate } from './paginate.js';
 
 export function ec2Port(account: AccountBackend, layer: CallLayer): Ec2Port {
-  const { ec2, clock } = account;
+  const { ec2, clock, iam } = account;
+  const arns = arnsOf(account);
+  /** Associate and Replace: on the instance (its tags), and iam:PassRole of the profile's role to EC2. */
+  const associating = (action: string, instanceId: string, profileName: string) => () => {
+    const roleName = iam.profiles.get(profileName)?.roleName;
+    return [
+      { action, resource: arns.instance(instanceId), context: resourceTags(ec2.get(instanceId)?.tags ?? {}) },
+      ...(roleName === undefined ? [] : [{ action: 'iam:PassRole', resource: arns.role(roleName), context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }]),
+    ];
+  };
   return {
     describeInstancesByTagKey: (tagKey) =>
       // Filters tag-key and instance-state-name (all but terminated) apply before paging.
@@ -24,6 +34,7 @@ export function ec2Port(account: AccountBackend, layer: CallLayer): Ec2Port {
           return found;
         },
         (instance) => ec2.toInstance(instance),
+        anyResource('ec2:DescribeInstances'),
       ),
 
     describeInstances: (instanceIds) =>
@@ -35,7 +46,7 @@ export function ec2Port(account: AccountBackend, layer: CallLayer): Ec2Port {
           if (instance && ec2.visible(instance, clock.now())) found.push(ec2.toInstance(instance));
         }
         return found;
-      }),
+      }, () => anyResource('ec2:DescribeInstances')),
 
     describeProfileAssociations: (instanceIds) =>
       // The two association states take 2 of the call's 200 filter values, as in lib/aws/ec2.ts.
@@ -44,16 +55,18 @@ export function ec2Port(account: AccountBackend, layer: CallLayer): Ec2Port {
           const association = ec2.activeAssociationOf(id);
           return association ? [toAssociation(association)] : [];
         }),
+        () => anyResource('ec2:DescribeIamInstanceProfileAssociations'),
       ),
 
     associateProfile: (instanceId, profileName) =>
-      layer.call('AssociateIamInstanceProfile', () => account.serveAssociate(instanceId, profileName), instanceId),
+      layer.call('AssociateIamInstanceProfile', () => account.serveAssociate(instanceId, profileName), instanceId, associating('ec2:AssociateIamInstanceProfile', instanceId, profileName)),
 
     replaceProfile: (associationId, profileName, instanceId) =>
       layer.call(
         'ReplaceIamInstanceProfileAssociation',
         () => account.serveReplace(associationId, profileName, instanceId),
         instanceId,
+        associating('ec2:ReplaceIamInstanceProfileAssociation', instanceId, profileName),
       ),
   };
 }

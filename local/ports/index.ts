@@ -1,5 +1,6 @@
 /** All ports of one simulated "Lambda": its SDK clients share one call layer (latency, retries). */
 import { noMetrics, silentLog, type Log, type MetricSink, type Ports } from '../../lib/ports.js';
+import { serviceEventSource } from '../../lib/model/service-events.js';
 import type { AccountBackend } from './backend.js';
 import type { CallLayer, CallOptions } from '../calls.js';
 import { ec2Port } from './ec2.js';
@@ -12,6 +13,8 @@ import { ssmPort } from './ssm.js';
 import { rolloutPort, statePort } from './state.js';
 
 export interface PortsOptions extends CallOptions {
+  /** The stage's event source (serviceEventSource); default that of stage "dev", as testSettings. */
+  eventSource?: string;
   log?: Log;
   metrics?: MetricSink;
 }
@@ -26,7 +29,7 @@ export function buildPorts(account: AccountBackend, layer: CallLayer, options: P
     state: statePort(account, layer),
     rollouts: rolloutPort(account, layer),
     queue: queuePort(account, layer),
-    events: eventsPort(account, layer),
+    events: eventsPort(account, layer, options.eventSource ?? serviceEventSource('dev')),
     clock: account.clock,
     log: options.log ?? silentLog,
     metrics: options.metrics ?? noMetrics,

@@ -4,7 +4,7 @@
  * throttle, count), and each page is read when its call reaches the service, so changes made
  * between pages show up as they would.
  */
-import type { CallLayer } from '../calls.js';
+import type { Authorization, Authorize, CallLayer } from '../calls.js';
 import type { Operation } from '../operations.js';
 import { chunk } from '../../lib/support/chunk.js';
 
@@ -14,6 +14,7 @@ export async function paginate<S, T>(
   pageSize: number,
   collect: () => S[],
   map: (source: S) => T | undefined,
+  authorize?: Authorize,
 ): Promise<T[]> {
   let all: S[] | undefined;
   const results: T[] = [];
@@ -27,7 +28,7 @@ export async function paginate<S, T>(
         if (mapped !== undefined) items.push(mapped);
       }
       return { items, more: end < all.length };
-    });
+    }, undefined, authorize);
     for (const item of page.items) results.push(item);
     if (!page.more) return results;
   }
@@ -40,10 +41,11 @@ export async function batched<S, T>(
   inputs: readonly S[],
   size: number,
   serve: (batch: S[]) => T[],
+  authorize?: (batch: S[]) => Authorization[],
 ): Promise<T[]> {
   const results: T[] = [];
   for (const batch of chunk(inputs, size)) {
-    for (const item of await layer.call(operation, () => serve(batch))) results.push(item);
+    for (const item of await layer.call(operation, () => serve(batch), undefined, authorize && (() => authorize(batch)))) results.push(item);
   }
   return results;
 }

@@ -3,6 +3,7 @@ import type { QueuePort } from '../../lib/ports.js';
 import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
+import { arnsOf } from './arns.js';
 import { batched } from './paginate.js';
 
 export function queuePort(account: AccountBackend, layer: CallLayer): QueuePort {
@@ -10,6 +11,8 @@ export function queuePort(account: AccountBackend, layer: CallLayer): QueuePort 
     async enqueue(items, delaySeconds) {
       await batched(layer, 'SendMessageBatch', items, LIMITS.sendMessageBatch, (batch) =>
         batch.map((item) => account.queue.send(item, delaySeconds)),
+        // SendMessageBatch is authorised as sqs:SendMessage.
+        () => [{ action: 'sqs:SendMessage', resource: arnsOf(account).queue }],
       );
     },
   };

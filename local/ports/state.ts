@@ -9,17 +9,20 @@ import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
 import { ROLLOUT_KEY_PREFIX } from '../world/table.js';
+import { arnsOf } from './arns.js';
 import { batched, paginate } from './paginate.js';
+
+const onTable = (account: AccountBackend, action: string) => [{ action, resource: arnsOf(account).table }];
 
 function scan<T>(account: AccountBackend, layer: CallLayer, prefix: string): Promise<T[]> {
   const { table } = account;
-  return paginate(layer, 'Scan', LIMITS.scanPage, () => table.keys(), (key) => (key.startsWith(prefix) ? table.get<T>(key) : undefined));
+  return paginate(layer, 'Scan', LIMITS.scanPage, () => table.keys(), (key) => (key.startsWith(prefix) ? table.get<T>(key) : undefined), onTable(account, 'dynamodb:Scan'));
 }
 
 /** BatchGetItem: at most 100 keys a call; the items that exist. */
 async function getMany<T>(account: AccountBackend, layer: CallLayer, keys: string[]): Promise<T[]> {
   const { table } = account;
-  return batched(layer, 'BatchGetItem', keys, LIMITS.batchGetItemKeys, (batch) => batch.flatMap((key) => table.get<T>(key) ?? []));
+  return batched(layer, 'BatchGetItem', keys, LIMITS.batchGetItemKeys, (batch) => batch.flatMap((key) => table.get<T>(key) ?? []), () => onTable(account, 'dynamodb:BatchGetItem'));
 }
 
 export function statePort(account: AccountBackend, layer: CallLayer): StatePort {
@@ -30,12 +33,12 @@ export function statePort(account: AccountBackend, layer: CallLayer): StatePort 
       layer.call('GetItem', () => {
         const item = table.get<InstanceRecord>(instanceId);
         return item && upgradeRecord(item);
-      }, instanceId),
+      }, instanceId, onTable(account, 'dynamodb:GetItem')),
     // The simulated table never leaves keys unprocessed: its throttle fails the whole call instead.
     getMany: async (instanceIds) => (await getMany<InstanceRecord>(account, layer, [...new Set(instanceIds)])).map(upgradeRecord),
     list: async () => (await scan<InstanceRecord>(account, layer, 'i-')).map(upgradeRecord),
     put: (record, expectedRevision) =>
-      layer.call('PutItem', () => table.put<InstanceRecord>(record.instanceId, record, expectedRevision, record.instanceId), record.instanceId),
+      layer.call('PutItem', () => table.put<InstanceRecord>(record.instanceId, record, expectedRevision, record.instanceId), record.instanceId, onTable(account, 'dynamodb:PutItem')),
   };
 }
 
@@ -50,7 +53,7 @@ export function rolloutPort(account: AccountBackend, layer: CallLayer): RolloutP
   const { table } = account;
   const key = (configName: string) => ROLLOUT_KEY_PREFIX + configName;
   return {
-    get: (configName) => layer.call('GetItem', () => strip(table.get<RolloutRecord>(key(configName))), key(configName)),
+    get: (configName) => layer.call('GetItem', () => strip(table.get<RolloutRecord>(key(configName))), key(configName), onTable(account, 'dynamodb:GetItem')),
     getMany: async (configNames) => (await getMany<RolloutRecord>(account, layer, [...new Set(configNames)].map(key))).map((item) => strip(item)!),
     list: async () => (await scan<RolloutRecord>(account, layer, ROLLOUT_KEY_PREFIX)).map((item) => strip(item)!),
     put: (record, expectedRevision) =>
@@ -61,6 +64,7 @@ export function rolloutPort(account: AccountBackend, layer: CallLayer): RolloutP
           return strip(table.put<RolloutRecord>(key(record.configName), item, expectedRevision))!;
         },
         key(record.configName),
+        onTable(account, 'dynamodb:PutItem'),
       ),
   };
 }

@@ -9,6 +9,7 @@ import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { LIMITS } from '../operations.js';
 import { isReporting } from '../world/agent.js';
+import { anyResource, arnsOf } from './arns.js';
 import { paginate } from './paginate.js';
 
 interface Signals extends TelemetrySignals {
@@ -43,6 +44,7 @@ export function telemetryPort(account: AccountBackend, layer: CallLayer): Teleme
         LIMITS.listMetricsPage,
         () => reporting().flatMap(({ instance, signals: s }) => (s.metricsNamespace === namespace ? Array.from({ length: s.measurements }, () => instance.instanceId) : [])),
         (instanceId) => instanceId,
+        anyResource('cloudwatch:ListMetrics'),
       );
       return new Set(metrics);
     },
@@ -63,6 +65,7 @@ export function telemetryPort(account: AccountBackend, layer: CallLayer): Teleme
               : [],
           ),
         (instanceId) => instanceId,
+        [{ action: 'logs:DescribeLogStreams', resource: arnsOf(account).logGroup(logGroupName) }],
       );
       return new Set(streams);
     },

@@ -1,4 +1,4 @@
-/** Events fleetwatch put on the default bus (PutEvents, source "fleetwatch"), recorded in order. */
+/** Events fleetwatch put on the default bus (PutEvents, source "fleetwatch.<stage>"), recorded in order. */
 import type { ServiceEvent } from '../../lib/ports.js';
 
 export interface PublishedEvent extends ServiceEvent {
@@ -9,8 +9,8 @@ export interface PublishedEvent extends ServiceEvent {
 export class EventsWorld {
   readonly published: PublishedEvent[] = [];
 
-  record(event: ServiceEvent, now: number): PublishedEvent {
-    const published: PublishedEvent = { source: 'fleetwatch', detailType: event.detailType, detail: structuredClone(event.detail), time: now };
+  record(event: ServiceEvent, source: string, now: number): PublishedEvent {
+    const published: PublishedEvent = { source, detailType: event.detailType, detail: structuredClone(event.detail), time: now };
     this.published.push(published);
     return published;
   }

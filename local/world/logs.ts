@@ -20,6 +20,9 @@ const RETENTION_DAYS = new Set([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 
 
 export class LogsWorld {
   readonly groups = new Map<string, SimLogGroup>();
+
+  /** `arn:aws:logs:<region>:<account>:log-group:`, what a group's name follows in its ARN. */
+  constructor(readonly arnPrefix: string) {}
   private sorted: string[] = [];
   private dirty = false;
 
@@ -73,6 +76,7 @@ export class LogsWorld {
     return {
       name: group.name,
       logGroupClass: group.logGroupClass,
+      arn: `${this.arnPrefix}${group.name}`,
       ...(group.retentionInDays !== undefined && { retentionInDays: group.retentionInDays }),
       ...(group.kmsKeyId !== undefined && { kmsKeyId: group.kmsKeyId }),
     };

@@ -54,6 +54,11 @@ export class ParameterWorld {
     return match ? this.version(match[1]!, Number(match[2])) : this.latest(location);
   }
 
+  /** DeleteParameter: every version goes. Returns whether it existed. */
+  delete(name: string): boolean {
+    return this.parameters.delete(name);
+  }
+
   names(): string[] {
     return [...this.parameters.keys()];
   }

@@ -11,14 +11,14 @@ beforeEach(() => eventBridge.reset());
 const events = (n: number) => Array.from({ length: n }, (_, i) => ({ detailType: 'Instance Onboarded', detail: { instanceId: `i-${i}` } }));
 
 describe('publish', () => {
-  it('puts 10 entries a call on the default bus with source fleetwatch', async () => {
+  it('puts 10 entries a call on the default bus with the stage source fleetwatch.<stage>', async () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [] });
 
     await awsPorts().events.publish(events(12));
 
     const calls = eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input.Entries ?? []);
     expect(calls.map((entries) => entries.length)).toEqual([10, 2]);
-    expect(calls[0]?.[0]).toEqual({ Source: 'fleetwatch', DetailType: 'Instance Onboarded', Detail: '{"instanceId":"i-0"}' });
+    expect(calls[0]?.[0]).toEqual({ Source: 'fleetwatch.dev', DetailType: 'Instance Onboarded', Detail: '{"instanceId":"i-0"}' });
     expect(calls.flat().every((entry) => entry.EventBusName === undefined)).toBe(true);
   });
 

@@ -3,6 +3,7 @@ import {
   CreateLogGroupCommand,
   DeleteRetentionPolicyCommand,
   DescribeLogGroupsCommand,
+  ListTagsForResourceCommand,
   PutRetentionPolicyCommand,
   ResourceAlreadyExistsException,
 } from '@aws-sdk/client-cloudwatch-logs';
@@ -81,5 +82,14 @@ describe('putRetentionPolicy', () => {
     await awsPorts().logs.putRetentionPolicy('/g', -1);
     expect(logs).toHaveReceivedCommandExactlyOnceWith(DeleteRetentionPolicyCommand, { logGroupName: '/g' });
     expect(logs).not.toHaveReceivedCommand(PutRetentionPolicyCommand);
+  });
+});
+
+describe('listTags', () => {
+  it('reads a log group\'s tags by its ARN (ownership: fleetwatch:owner)', async () => {
+    const arn = 'arn:aws:logs:eu-west-1:123456789012:log-group:/audit/trail';
+    logs.on(ListTagsForResourceCommand).resolves({ tags: { team: 'audit' } });
+    expect(await awsPorts().logs.listTags(arn)).toEqual({ team: 'audit' });
+    expect(logs).toHaveReceivedCommandWith(ListTagsForResourceCommand, { resourceArn: arn });
   });
 });

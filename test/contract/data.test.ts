@@ -135,12 +135,12 @@ describe('work queue', () => {
 });
 
 describe('service events', () => {
-  it('publishes 12 events on the default bus with source fleetwatch, in calls of 10', async () => {
+  it('publishes 12 events on the default bus with the stage source fleetwatch.dev, in calls of 10', async () => {
     // A rule on the default bus with a log group target shows what EventBridge delivered.
     const logGroup = '/contract/fleetwatch-events';
     await new CloudWatchLogsClient(clientConfig()).send(new CreateLogGroupCommand({ logGroupName: logGroup }));
     const eventbridge = new EventBridgeClient(clientConfig());
-    await eventbridge.send(new PutRuleCommand({ Name: 'fleetwatch-events', EventPattern: JSON.stringify({ source: ['fleetwatch'] }) }));
+    await eventbridge.send(new PutRuleCommand({ Name: 'fleetwatch-events', EventPattern: JSON.stringify({ source: ['fleetwatch.dev'] }) }));
     await eventbridge.send(
       new PutTargetsCommand({ Rule: 'fleetwatch-events', Targets: [{ Id: 'log', Arn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${logGroup}` }] }),
     );
@@ -150,7 +150,7 @@ describe('service events', () => {
 
     const { events: delivered = [] } = await new CloudWatchLogsClient(clientConfig()).send(new FilterLogEventsCommand({ logGroupName: logGroup }));
     const bodies = delivered.map((event) => JSON.parse(event.message ?? '') as { source: string; 'detail-type': string; detail: unknown });
-    expect(bodies.map((body) => body.source)).toEqual(Array(12).fill('fleetwatch'));
+    expect(bodies.map((body) => body.source)).toEqual(Array(12).fill('fleetwatch.dev'));
     expect(bodies.map((body) => body['detail-type'])).toEqual(Array(12).fill('Instance Onboarded'));
     expect(bodies.map((body) => body.detail)).toEqual(expect.arrayContaining(events.map((event) => event.detail)));
   });

@@ -66,7 +66,7 @@ describe('call counting and paging', () => {
     sim.createLogGroup('/other');
     const groups = await logs.describeLogGroups('/fleetwatch/web/');
     expect(groups).toHaveLength(120);
-    expect(groups[0]).toEqual({ name: '/fleetwatch/web/i-000', retentionInDays: 30, logGroupClass: 'STANDARD' });
+    expect(groups[0]).toEqual({ name: '/fleetwatch/web/i-000', retentionInDays: 30, logGroupClass: 'STANDARD', arn: 'arn:aws:logs:eu-west-1:123456789012:log-group:/fleetwatch/web/i-000' });
     expect(sim.calls.DescribeLogGroups).toBe(3);
     expect(await logs.describeLogGroups('/nothing')).toEqual([]);
     expect(sim.calls.DescribeLogGroups).toBe(4);

@@ -152,7 +152,7 @@ describe('an invalid configuration version', () => {
 describe('a deleted configuration parameter', () => {
   it('reports the instances that select it and stops nothing', async () => {
     const { account, stack, ids, name } = await fleetOnV1(5, 34);
-    stack.emit('aws.ssm', 'Parameter Store Change', { operation: 'Delete', name, type: 'String', description: '' }, []);
+    account.deleteParameter(name);
     await stack.settle();
     const line = stack.logs.find((l) => l.message.startsWith('configuration parameter deleted'));
     expect(line?.extra).toMatchObject({ parameter: name, instances: 5 });

@@ -38,6 +38,7 @@ const RESOURCE_STAR_ACTIONS = new Set([
   'ssm:DescribeInstanceInformation',
   'ssm:ListCommandInvocations',
   'cloudwatch:ListMetrics',
+  'logs:DescribeLogGroups',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
 ]);
@@ -244,15 +245,18 @@ describe('IAM', () => {
     }
   });
 
-  it('lets reconcile attach only the two agent policies, read only its stage parameters (no function writes one), and send only its stage document', () => {
+  it('lets reconcile attach no policy in report mode, read only its stage parameters (no function writes one), and send only its stage document to selected instances', () => {
     const reconcile = policyStatements(t).filter(({ where }) => where.startsWith('ReconcileRole '));
     const withAction = (action: string) => reconcile.filter(({ statement }) => asList<string>(statement.Action).includes(action)).map((s) => s.statement);
 
-    const [attach, ...moreAttach] = withAction('iam:AttachRolePolicy');
-    expect(moreAttach).toEqual([]);
-    expect(attach.Condition.ArnEquals['iam:PolicyARN'].map(arnText)).toEqual(REQUIRED_POLICY_ARNS.map((a) => a.replace('arn:aws:', 'arn:${AWS::Partition}:')));
+    // profileMode report (the default): no role may attach a policy (test/iam checks attach mode's grant).
+    expect(policyStatements(t).filter(({ statement }) => asList<string>(statement.Action).includes('iam:AttachRolePolicy'))).toEqual([]);
 
-    const parameterArns = bundled().map(({ name }) => `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/AmazonCloudWatch-fleetwatch-dev-${name}`);
+    // Each parameter as the name and as name:* (a pinned read "name:version").
+    const parameterArns = bundled().flatMap(({ name }) => {
+      const arn = `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/AmazonCloudWatch-fleetwatch-dev-${name}`;
+      return [arn, `${arn}:*`];
+    });
     for (const action of ['ssm:GetParameter', 'ssm:GetParameters']) {
       const statements = withAction(action);
       expect(statements.length, action).toBeGreaterThan(0);
@@ -261,16 +265,16 @@ describe('IAM', () => {
     // Parameters are written by the deploy (CloudFormation), never by the functions.
     expect(policyStatements(t).filter(({ statement }) => asList<string>(statement.Action).includes('ssm:PutParameter'))).toEqual([]);
 
-    const [send, ...moreSend] = withAction('ssm:SendCommand');
+    const [document, instances, ...moreSend] = withAction('ssm:SendCommand');
     expect(moreSend).toEqual([]);
-    expect(asList(send.Resource).map(arnText)).toEqual([
-      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:document/fleetwatch-dev-agent',
-      'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*',
-    ]);
+    expect(asList(document.Resource).map(arnText)).toEqual(['arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:document/fleetwatch-dev-agent']);
+    expect(document.Condition).toBeUndefined();
+    expect(asList(instances.Resource).map(arnText)).toEqual(['arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*']);
+    expect(instances.Condition).toEqual({ Null: { 'ssm:resourceTag/fleetwatch:config': 'false' } });
 
     for (const action of ['ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation']) {
       const [statement] = withAction(action);
-      expect(statement.Condition, action).toEqual({ Null: { 'aws:ResourceTag/fleetwatch:config': 'false' } });
+      expect(statement.Condition, action).toEqual({ Null: { 'aws:ResourceTag/fleetwatch:dev:config': 'false' } });
     }
   });
 
@@ -286,9 +290,13 @@ describe('IAM', () => {
     const deny = statements[0]!.statement;
     expect(deny.Resource).toBeUndefined();
     expect(asList<string>(deny.Action).sort()).toEqual(['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:GetParameters', 'ssm:GetParametersByPath']);
+    // Both forms of each parameter: the agent reads "name:version".
     expect(asList(deny.NotResource).map(arnText).sort()).toEqual(
       bundled()
-        .map(({ name }) => `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/AmazonCloudWatch-fleetwatch-dev-${name}`)
+        .flatMap(({ name }) => {
+          const arn = `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/AmazonCloudWatch-fleetwatch-dev-${name}`;
+          return [arn, `${arn}:*`];
+        })
         .sort(),
     );
     expect(t.Resources.AgentInstanceProfile.Properties.InstanceProfileName).toBe('fleetwatch-dev-agent');

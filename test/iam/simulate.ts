@@ -1,0 +1,101 @@
+/**
+ * Evaluates the calls the simulated account recorded (local/calls.ts AuthorizedCall) against the
+ * function roles of a packaged template, with @cloud-copilot/iam-simulate. The template's
+ * intrinsics are resolved to the simulated account's ARNs first.
+ */
+import { createRequire } from 'node:module';
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { AuthorizedCall } from '../../local/calls.js';
+import type { Json } from '../template/template.js';
+
+const require = createRequire(import.meta.url);
+export const iam = require('../../serverless/iam.cjs') as { FUNCTION_STATEMENTS: Record<string, string[]>; roleLogicalId(fn: string): string };
+
+export interface Deployment {
+  partition: string;
+  region: string;
+  accountId: string;
+  /** ARN of each resource a Fn::GetAtt [id, Arn] names (the simulated account's table, queue, instance role...). */
+  arns: Record<string, string>;
+}
+
+/** A template value with Fn::Sub, Fn::GetAtt and Fn::Join resolved for the deployment. */
+export function resolve(value: Json, deployment: Deployment): Json {
+  if (Array.isArray(value)) return value.map((item) => resolve(item, deployment));
+  if (value === null || typeof value !== 'object') return value;
+  if ('Fn::Sub' in value) {
+    const pseudo: Record<string, string> = { 'AWS::Partition': deployment.partition, 'AWS::Region': deployment.region, 'AWS::AccountId': deployment.accountId };
+    return String(value['Fn::Sub']).replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+      if (!(name in pseudo)) throw new Error(`Fn::Sub names \${${name}}, which this resolver does not know`);
+      return pseudo[name]!;
+    });
+  }
+  if ('Fn::GetAtt' in value) {
+    const [id, attribute] = value['Fn::GetAtt'] as [string, string];
+    const arn = deployment.arns[id];
+    if (attribute !== 'Arn' || arn === undefined) throw new Error(`no ARN for Fn::GetAtt ${id}.${attribute}: add it to the deployment`);
+    return arn;
+  }
+  if ('Fn::Join' in value) {
+    const [separator, parts] = value['Fn::Join'] as [string, Json[]];
+    return parts.map((part) => resolve(part, deployment)).join(separator);
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, resolve(item, deployment)]));
+}
+
+/** The inline policy of a function's role, resolved: the document IAM would evaluate. */
+export function rolePolicy(template: Json, fn: string, deployment: Deployment): { Version: string; Statement: Json[] } {
+  const role = template.Resources[iam.roleLogicalId(fn)];
+  if (!role) throw new Error(`the template has no role ${iam.roleLogicalId(fn)} for function ${fn}`);
+  const documents = (role.Properties.Policies as Json[]).map((policy) => resolve(policy.PolicyDocument, deployment));
+  return { Version: '2012-10-17', Statement: documents.flatMap((document) => [document.Statement].flat()) };
+}
+
+export interface Decision {
+  call: AuthorizedCall;
+  allowed: boolean;
+  /** Sids of the statements that allowed it. */
+  allowedBy: string[];
+  /** What the simulator said when it could not run (a resource or condition key it does not accept). */
+  error?: string;
+}
+
+/** Evaluates one call against an identity policy, as the function's role. */
+export async function decide(call: AuthorizedCall, policy: Json, deployment: Deployment): Promise<Decision> {
+  const result = await runSimulation(
+    {
+      identityPolicies: [{ name: 'role', policy }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: {
+        action: call.action,
+        principal: `arn:${deployment.partition}:iam::${deployment.accountId}:role/${call.caller}`,
+        resource: { accountId: deployment.accountId, resource: call.resource },
+        contextVariables: call.context ?? {},
+      },
+    },
+    {},
+  );
+  if (result.resultType === 'error') return { call, allowed: false, allowedBy: [], error: result.errors.message };
+  const analyses = result.resultType === 'single' ? [result.result] : result.results;
+  const allowedBy = new Set<string>();
+  for (const analysis of analyses) {
+    for (const statement of analysis.analysis?.identityAnalysis?.allowStatements ?? []) allowedBy.add(String(statement.explain.identifier));
+  }
+  return { call, allowed: result.overallResult === 'Allowed', allowedBy: [...allowedBy] };
+}
+
+export function describeCall(call: AuthorizedCall): string {
+  const context = call.context && Object.keys(call.context).length ? ` ${JSON.stringify(call.context)}` : '';
+  return `${call.caller}: ${call.action} on ${call.resource}${context} (${call.operation})`;
+}
+
+/** The actions a policy's Allow statements grant. */
+export function grantedActions(policy: { Statement: Json[] }): Map<string, string[]> {
+  const granted = new Map<string, string[]>();
+  for (const statement of policy.Statement) {
+    if (statement.Effect !== 'Allow') continue;
+    for (const action of [statement.Action].flat() as string[]) granted.set(action, [...(granted.get(action) ?? []), statement.Sid]);
+  }
+  return granted;
+}
