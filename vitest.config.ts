@@ -11,6 +11,8 @@ const ISOLATED = [
   'test/functions/**/*.test.ts',
   'test/template/**/*.test.ts',
   'test/local/sdk-retry.test.ts',
+  // Spies on process.cwd, which serverless/agent-configs.cjs reads once when it loads: it needs its own module graph.
+  'test/agent/package-stage.test.ts',
 ];
 
 export default defineConfig({

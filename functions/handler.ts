@@ -11,6 +11,7 @@ import type { Settings } from '../lib/config.js';
 import { InvalidInputError } from '../lib/errors.js';
 import type { EventEffect } from '../lib/entry/events.js';
 import type { Ports } from '../lib/ports.js';
+import { boundedForLog } from '../lib/support/bounded.js';
 
 export interface Runtime {
   settings: Settings;
@@ -49,7 +50,8 @@ export function eventBody(handle: (ports: Ports, settings: Settings, event: unkn
       return { effects: [effect] };
     } catch (error) {
       if (!(error instanceof InvalidInputError)) throw error;
-      ports.log.warn('event rejected', { reason: error.message, event });
+      // Bounded: whatever reached the function, logging it must not crash or flood the log.
+      ports.log.warn('event rejected', { reason: boundedForLog(error.message), event: boundedForLog(event) });
       ports.metrics.count('EventsRejected');
       return { rejected: error.message };
     }

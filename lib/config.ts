@@ -13,6 +13,19 @@ export const ALLOWED_RETENTION_DAYS = [
 /** A configuration name, also the selector tag's value. Tag values are untrusted: this is the gate. */
 export const CONFIG_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
+/**
+ * An exact CloudWatch agent version, as the agent reports it (`amazon-cloudwatch-agent-ctl -a
+ * status` prints the CWAGENT_VERSION file: aws/amazon-cloudwatch-agent
+ * packaging/dependencies/amazon-cloudwatch-agent-ctl, cwa_status) and as Distributor names the
+ * AmazonCloudWatchAgent package's versions, e.g. 1.300032.2b361. Digits, letters and dots only:
+ * the same pattern guards the document's agentVersion parameter (agent/document.yml), so a value
+ * with a shell metacharacter is refused here, at package time and cold start, before SSM refuses it.
+ */
+export const AGENT_VERSION_PATTERN = /^[0-9]{1,4}(\.[0-9A-Za-z]{1,32}){1,3}$/;
+
+/** The stage setting that leaves the version to Distributor: whatever it publishes as newest. */
+export const LATEST_AGENT = 'latest';
+
 /** The two AWS managed policies the agent's role needs: one to write metrics and logs, one to be managed by SSM. */
 export const REQUIRED_POLICY_ARNS = [
   'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
@@ -43,7 +56,12 @@ const settingsSchema = z.object({
   accountId: z.string().check(z.regex(/^[0-9]{12}$/, 'must be a 12-digit account id')),
   selectorTagKey: z.string().check(z.minLength(1), z.maxLength(128)),
   profileMode: z.enum(['report', 'attach', 'replace']),
-  onDeselect: z.enum(['leave', 'stop']),
+  onDeselect: z.enum(['leave', 'stop', 'uninstall']),
+  agentVersion: z.string().check(
+    z.refine((value) => value === LATEST_AGENT || AGENT_VERSION_PATTERN.test(value), {
+      message: `must be ${LATEST_AGENT} or an exact agent version like 1.300032.2b361 (${AGENT_VERSION_PATTERN.source})`,
+    }),
+  ),
   defaultRetentionDays: retention,
   logGroupClass: z.enum(['STANDARD', 'INFREQUENT_ACCESS']),
   logGroupKmsKeyArn: z.optional(z.string().check(z.startsWith('arn:aws'))),
@@ -80,9 +98,11 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   stage: ['FLEETWATCH_STAGE', undefined],
   region: ['AWS_REGION', undefined],
   accountId: ['FLEETWATCH_ACCOUNT_ID', undefined],
-  selectorTagKey: ['FLEETWATCH_SELECTOR_TAG_KEY', 'fleetwatch:config'],
+  // Unset: defaultSelectorTagKey(stage), filled in by loadSettings.
+  selectorTagKey: ['FLEETWATCH_SELECTOR_TAG_KEY', undefined],
   profileMode: ['FLEETWATCH_PROFILE_MODE', 'report'],
   onDeselect: ['FLEETWATCH_ON_DESELECT', 'leave'],
+  agentVersion: ['FLEETWATCH_AGENT_VERSION', LATEST_AGENT],
   defaultRetentionDays: ['FLEETWATCH_DEFAULT_RETENTION_DAYS', '30'],
   logGroupClass: ['FLEETWATCH_LOG_GROUP_CLASS', 'STANDARD'],
   logGroupKmsKeyArn: ['FLEETWATCH_LOG_GROUP_KMS_KEY_ARN', undefined],
@@ -102,6 +122,15 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   maxNewLogGroupsPerRollout: ['FLEETWATCH_MAX_NEW_LOG_GROUPS_PER_ROLLOUT', String(DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT)],
 };
 
+/**
+ * The selector tag key of a stage that sets none: `fleetwatch:<stage>:config`. Stage isolation by
+ * default: two stages in one account select disjoint instances with nothing to remember, because
+ * the tag itself names the stage (docs/design.md "Stage isolation").
+ */
+export function defaultSelectorTagKey(stage: string): string {
+  return `fleetwatch:${stage}:config`;
+}
+
 export function settingsEnvironmentName(key: keyof Settings): string {
   return ENVIRONMENT[key][0];
 }
@@ -113,6 +142,7 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     const value = env[name];
     raw[key] = value === undefined || value === '' ? fallback : value;
   }
+  if (raw.selectorTagKey === undefined && raw.stage !== undefined) raw.selectorTagKey = defaultSelectorTagKey(raw.stage);
   const parsed = settingsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
@@ -148,6 +178,23 @@ export function logGroupTags(settings: Pick<Settings, 'stage'>): Record<string, 
   return { ...serviceTags(settings), [LOG_GROUP_OWNER_TAG]: settings.stage };
 }
 
+/**
+ * The statement a KMS key's policy needs before CloudWatch Logs can encrypt a log group with it
+ * (CreateLogGroup with kmsKeyId is refused without it). As AWS documents it in "Encrypt log data in
+ * CloudWatch Logs using AWS KMS": the regional logs service principal, scoped by the encryption
+ * context to log groups of this account and region. README "Security" shows it.
+ */
+export function logsKeyPolicyStatement(settings: Pick<Settings, 'region' | 'accountId'>): Record<string, unknown> {
+  return {
+    Sid: 'AllowCloudWatchLogsOfFleetwatch',
+    Effect: 'Allow',
+    Principal: { Service: `logs.${settings.region}.amazonaws.com` },
+    Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    Resource: '*',
+    Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${settings.region}:${settings.accountId}:log-group:*` } },
+  };
+}
+
 /** Tags put on everything the service creates, so that ownership is explicit. */
 export function serviceTags(settings: Pick<Settings, 'stage'>): Record<string, string> {
   return { 'fleetwatch:managed-by': 'fleetwatch', 'fleetwatch:stage': settings.stage };
@@ -155,19 +202,22 @@ export function serviceTags(settings: Pick<Settings, 'stage'>): Record<string, s
 
 /** Settings for tests, the simulated account and benchmarks. */
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
+  // Names as serverless.yml derives them from the stage, so that a second stage is one override.
+  const stage = overrides.stage ?? 'dev';
   return {
-    stage: 'dev',
+    stage,
     region: 'eu-west-1',
     accountId: '123456789012',
-    selectorTagKey: 'fleetwatch:config',
+    selectorTagKey: defaultSelectorTagKey(stage),
     profileMode: 'report',
     onDeselect: 'leave',
+    agentVersion: LATEST_AGENT,
     defaultRetentionDays: 30,
     logGroupClass: 'STANDARD',
-    managedProfileName: 'fleetwatch-dev-agent',
-    parameterPrefix: 'AmazonCloudWatch-fleetwatch-dev-',
+    managedProfileName: `fleetwatch-${stage}-agent`,
+    parameterPrefix: `AmazonCloudWatch-fleetwatch-${stage}-`,
     configNames: ['default', 'web', 'windows'],
-    documentName: 'fleetwatch-dev-agent',
+    documentName: `fleetwatch-${stage}-agent`,
     registrationWindowMinutes: 45,
     commandLeaseMinutes: 60,
     maxCommandAttempts: 3,

@@ -74,6 +74,9 @@ export class InvalidAgentConfigError extends FleetwatchError {
 /** Input to a function (an event, a reconcile request) does not match its schema. */
 export class InvalidInputError extends FleetwatchError {}
 
+/** CreateLogGroup with the stage's KMS key was refused: the key's policy does not let CloudWatch Logs use it. */
+export class KmsKeyPolicyError extends FleetwatchError {}
+
 /** Errors worth retrying later: the same call may succeed once AWS catches up. */
 export function isTransient(error: unknown): boolean {
   return (

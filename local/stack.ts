@@ -46,6 +46,11 @@ export interface StackOptions {
   /** Print log lines of this level and above to stderr. Default: none. */
   printLogs?: 'info' | 'warn' | 'error';
   /**
+   * Give the stack its own state table and work queue (SimulatedAccount.forStage), as a second
+   * stage deployed in the account has. Default: the account's own, which one-stage scenarios read.
+   */
+  ownTableAndQueue?: boolean;
+  /**
    * Keep log lines of this level and above in `logs`. Default warn: the functions log a line per
    * event and per work item result, which a 10,000-instance run would otherwise hold by the
    * hundred thousand.
@@ -95,10 +100,13 @@ export class SimulatedStack {
   private readonly log: Log;
   private readonly metricSink: MetricSink;
 
+  readonly account: SimulatedAccount;
+
   constructor(
-    readonly account: SimulatedAccount,
+    account: SimulatedAccount,
     private readonly options: StackOptions = {},
   ) {
+    this.account = options.ownTableAndQueue ? account.forStage() : account;
     this.settings = testSettings({ accountId: account.accountId, region: account.region, ...options.settings });
     this.metricSink = { count: (name, value = 1) => this.metrics.set(name, (this.metrics.get(name) ?? 0) + value) };
     const threshold = options.printLogs ? LEVELS.indexOf(options.printLogs) : Infinity;
@@ -126,6 +134,14 @@ export class SimulatedStack {
       const known = new KnownLogGroups();
       return workerFunction(environment(() => ({ ...this.ports('worker'), knownLogGroups: known })));
     });
+  }
+
+  /**
+   * A deploy that changes stage settings (e.g. `--param agentVersion=...`): every function's next
+   * cold start reads them. Nothing else runs until the next event, work item or reconcile.
+   */
+  redeploy(settings: Partial<Settings>): void {
+    Object.assign(this.settings, settings);
   }
 
   /**

@@ -1,5 +1,7 @@
 'use strict';
-/* global module, process -- CommonJS: osls loads ${file(x.cjs)} resolvers with require() */
+/* global module, process, require -- CommonJS: osls loads ${file(x.cjs)} resolvers with require() */
+/* eslint-disable @typescript-eslint/no-require-imports -- same reason */
+const { createHash } = require('node:crypto');
 /**
  * Small derived settings that serverless.yml cannot compute itself. Each exported resolver is
  * called by osls for ${file(serverless/stage.cjs):<name>} with ({ resolveVariable, ... }).
@@ -57,6 +59,26 @@ function deployedOrLocal(reference, localVariable, localDefault) {
  * The bundle's file extension. A deployed zip holds no package.json, so ESM must be .mjs; but
  * `sls invoke local` loads only .js (as ESM, through the repository's "type": "module") or .cjs.
  */
+/**
+ * The CloudFormation export that claims a selector tag key in an account and region. Export names
+ * are unique per account and region, so a second stack whose stage selects with the same key fails
+ * its deploy ("Export with name … is already exported by stack fleetwatch-<other stage>") before
+ * anything is created: two stages never share a fleet without knowing it. Readable when it can be
+ * (every character but a letter or digit as -<hex>, so distinct keys get distinct names), else a
+ * hash (non-ASCII keys, or names past 200 characters).
+ */
+function selectorClaimExportName(selectorTagKey) {
+  const key = String(selectorTagKey);
+  const parts = [...key].map((ch) => {
+    const code = ch.codePointAt(0);
+    if (/[A-Za-z0-9]/.test(ch)) return ch;
+    return code < 128 ? `-${code.toString(16).padStart(2, '0')}` : undefined;
+  });
+  const readable = parts.includes(undefined) ? undefined : parts.join('');
+  const body = readable !== undefined && readable.length <= 200 ? readable : `sha256-${createHash('sha256').update(key).digest('hex')}`;
+  return `fleetwatch-selector-${body}`;
+}
+
 function bundleExtension() {
   return process.env.FLEETWATCH_LOCAL_ENDPOINT ? '.js' : '.mjs';
 }
@@ -69,6 +91,8 @@ module.exports = {
   workQueueUrl: deployedOrLocal({ Ref: 'WorkQueue' }, 'FLEETWATCH_WORK_QUEUE_URL', ''),
   parseSweepSchedule,
   visibilityTimeoutFor,
+  selectorClaimExportName,
+  selectorClaimExport: async ({ resolveVariable }) => selectorClaimExportName(await resolveVariable('param:selectorTagKey')),
   sweepExpression: async ({ resolveVariable }) => parseSweepSchedule(await resolveVariable('param:sweepSchedule')).expression,
   sweepEnabled: async ({ resolveVariable }) => parseSweepSchedule(await resolveVariable('param:sweepSchedule')).enabled,
   workQueueVisibilityTimeout: async ({ resolveVariable }) => visibilityTimeoutFor(await resolveVariable('self:custom.worker.timeout')),

@@ -3,5 +3,6 @@ declare const stage: {
   StageSettingError: new (message: string) => Error;
   parseSweepSchedule(value: unknown): { expression: string; enabled: boolean };
   visibilityTimeoutFor(workerTimeoutSeconds: unknown): number;
+  selectorClaimExportName(selectorTagKey: unknown): string;
 };
 export = stage;

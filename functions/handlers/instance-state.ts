@@ -2,4 +2,4 @@
 import { onInstanceStateChange } from '../../lib/entry/events.js';
 import { eventBody, lambda, type Environment } from '../handler.js';
 
-export const createHandler = (environment: Environment) => lambda(eventBody((ports, _settings, event) => onInstanceStateChange(ports, event)), environment);
+export const createHandler = (environment: Environment) => lambda(eventBody(onInstanceStateChange), environment);

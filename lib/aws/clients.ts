@@ -80,7 +80,7 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
     ec2: createEc2Port(built(new EC2Client({ ...base, ...CONTROL_PLANE_RETRY }))),
     iam: createIamPort(built(new IAMClient({ ...base, ...CONTROL_PLANE_RETRY }))),
     ssm: createSsmPort(built(new SSMClient({ ...base, ...CONTROL_PLANE_RETRY })), log),
-    logs: createLogsPort(logsClient),
+    logs: createLogsPort(logsClient, settings),
     telemetry: createTelemetryPort(built(new CloudWatchClient({ ...base, ...CONTROL_PLANE_RETRY })), logsClient),
     state: createStatePort(documents, settings.stateTableName, clock),
     rollouts: createRolloutPort(documents, settings.stateTableName, clock),

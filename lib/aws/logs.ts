@@ -7,6 +7,8 @@ import {
   PutRetentionPolicyCommand,
   type CloudWatchLogsClient,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { logsKeyPolicyStatement, type Settings } from '../config.js';
+import { KmsKeyPolicyError } from '../errors.js';
 import type { LogGroup, LogGroupClass, LogsPort } from '../ports.js';
 import { collectPages } from './batch.js';
 import { callAws } from './errors.js';
@@ -16,7 +18,20 @@ const PAGE_SIZE = 50;
 
 const KNOWN_CLASSES: ReadonlySet<string> = new Set<LogGroupClass>(['STANDARD', 'INFREQUENT_ACCESS']);
 
-export function createLogsPort(client: CloudWatchLogsClient): LogsPort {
+/**
+ * CloudWatch Logs answers CreateLogGroup with AccessDeniedException when the key's policy does not
+ * let the logs service use it (the caller's own grants being fine): say which statement is missing.
+ */
+function refusedKey(error: unknown, kmsKeyId: string | undefined, name: string, deployment: Pick<Settings, 'region' | 'accountId'>): unknown {
+  if (!kmsKeyId || (error as { name?: unknown } | null)?.name !== 'AccessDeniedException') return error;
+  return new KmsKeyPolicyError(
+    `CreateLogGroup ${name} was denied with KMS key ${kmsKeyId} (${(error as Error).message}): the key policy must allow CloudWatch Logs to use it. ` +
+      `Add this statement to the key's policy (README "Security"): ${JSON.stringify(logsKeyPolicyStatement(deployment))}`,
+    { resource: name, cause: error },
+  );
+}
+
+export function createLogsPort(client: CloudWatchLogsClient, deployment: Pick<Settings, 'region' | 'accountId'>): LogsPort {
   return {
     describeLogGroups: (namePrefix) =>
       callAws({ operation: 'DescribeLogGroups', resource: namePrefix }, async () => {
@@ -43,14 +58,18 @@ export function createLogsPort(client: CloudWatchLogsClient): LogsPort {
 
     createLogGroup: (input) =>
       callAws({ operation: 'CreateLogGroup', resource: input.name }, async () => {
-        await client.send(
-          new CreateLogGroupCommand({
-            logGroupName: input.name,
-            ...(input.kmsKeyId && { kmsKeyId: input.kmsKeyId }),
-            ...(input.logGroupClass && { logGroupClass: input.logGroupClass }),
-            tags: input.tags,
-          }),
-        );
+        try {
+          await client.send(
+            new CreateLogGroupCommand({
+              logGroupName: input.name,
+              ...(input.kmsKeyId && { kmsKeyId: input.kmsKeyId }),
+              ...(input.logGroupClass && { logGroupClass: input.logGroupClass }),
+              tags: input.tags,
+            }),
+          );
+        } catch (error) {
+          throw refusedKey(error, input.kmsKeyId, input.name, deployment);
+        }
       }),
 
     listTags: (logGroupArn) =>

@@ -15,7 +15,9 @@ const envelope = <S extends string, D extends string, T extends z.ZodMiniType>(s
     'detail-type': z.literal(detailType),
     id: z.optional(z.string()),
     time: z.optional(z.string()),
-    region: z.optional(z.string()),
+    // EventBridge always sets both; they are compared with the deployment's (parseEvent).
+    account: z.string(),
+    region: z.string(),
     resources: z.optional(z.array(z.string())),
     detail,
   });
@@ -79,12 +81,28 @@ export const commandStatusSchema = envelope(
   }),
 );
 
-/** Parses an event or throws InvalidInputError naming every field that is off. */
-export function parseEvent<T extends z.ZodMiniType>(schema: T, event: unknown, what: string): z.infer<T> {
+/** Where the stage is deployed: an event from anywhere else is not about its fleet. */
+export interface Deployment {
+  accountId: string;
+  region: string;
+}
+
+/**
+ * Parses an event or throws InvalidInputError naming every field that is off. An event of another
+ * account or region is refused too: a rule on the default bus sees only its own account's events,
+ * but a cross-account bus target or anyone allowed to invoke the function could send one, and its
+ * instance ids and parameter names would be taken for this deployment's.
+ */
+export function parseEvent<T extends z.ZodMiniType>(schema: T, event: unknown, what: string, deployment: Deployment): z.infer<T> {
   const parsed = schema.safeParse(event);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
-  throw new InvalidInputError(`malformed ${what} event: ${problems.join('; ')}`);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
+    throw new InvalidInputError(`malformed ${what} event: ${problems.join('; ')}`);
+  }
+  const { account, region } = parsed.data as { account: string; region: string };
+  if (account !== deployment.accountId) throw new InvalidInputError(`${what} event of account ${account}, not this deployment's ${deployment.accountId}`);
+  if (region !== deployment.region) throw new InvalidInputError(`${what} event of region ${region}, not this deployment's ${deployment.region}`);
+  return parsed.data;
 }
 
 /** arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc… → i-0abc…, or undefined when not an instance ARN. */

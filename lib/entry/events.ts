@@ -8,7 +8,7 @@ import { InvalidInputError } from '../errors.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
 import { instancesSelecting } from '../observation/observe.js';
 import { settleCommandOutcome, type OutcomeEffect } from '../outcomes/settle.js';
-import { TERMINAL_INVOCATION_STATUSES, type Ports } from '../ports.js';
+import { TERMINAL_INVOCATION_STATUSES, type Ports, type RolloutVersion } from '../ports.js';
 import { startRollout } from '../rollout/rollout.js';
 import {
   commandInvocationSchema,
@@ -21,13 +21,13 @@ import {
 
 export type EventEffect =
   | { effect: 'enqueued'; instanceId: string; reason: string }
-  | { effect: 'enqueued'; rollout: string; version: number; reason: string }
+  | { effect: 'enqueued'; rollout: string; version: RolloutVersion; reason: string }
   | { effect: 'ignored'; instanceId?: string; reason: string }
   | { effect: 'outcome'; instanceId: string; commandId: string; outcome: OutcomeEffect };
 
 /** EC2 state change: a running instance is onboarded; a terminated one is closed by the worker. */
-export async function onInstanceStateChange(ports: Ports, event: unknown): Promise<EventEffect> {
-  const { detail } = parseEvent(ec2StateChangeSchema, event, 'EC2 state-change');
+export async function onInstanceStateChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
+  const { detail } = parseEvent(ec2StateChangeSchema, event, 'EC2 state-change', settings);
   const instanceId = detail['instance-id'];
   if (detail.state !== 'running' && detail.state !== 'terminated') {
     return { effect: 'ignored', instanceId, reason: `state ${detail.state} needs nothing` };
@@ -39,7 +39,7 @@ export async function onInstanceStateChange(ports: Ports, event: unknown): Promi
 
 /** Tag change: selected, reselected or deselected: the worker re-evaluates the instance. */
 export async function onTagChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
-  const parsed = parseEvent(tagChangeSchema, event, 'tag-change');
+  const parsed = parseEvent(tagChangeSchema, event, 'tag-change', settings);
   const instanceId = parsed.resources.map(instanceIdFromArn).find((id) => id !== undefined);
   if (!instanceId) throw new InvalidInputError(`tag-change event names no EC2 instance: resources ${JSON.stringify(parsed.resources)}`);
   if (!parsed.detail['changed-tag-keys'].includes(settings.selectorTagKey)) {
@@ -56,7 +56,7 @@ export async function onTagChange(ports: Ports, settings: Settings, event: unkno
  * read from SSM because the event carries none.
  */
 export async function onCommandInvocation(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
-  const { detail } = parseEvent(commandInvocationSchema, event, 'command invocation status-change');
+  const { detail } = parseEvent(commandInvocationSchema, event, 'command invocation status-change', settings);
   const instanceId = detail['instance-id'];
   const commandId = detail['command-id'];
   if (detail['document-name'] !== settings.documentName) {
@@ -65,30 +65,38 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
   if (!TERMINAL_INVOCATION_STATUSES.has(detail.status)) {
     return { effect: 'ignored', instanceId, reason: `status ${detail.status} is not final` };
   }
-  let statusDetails: string | undefined;
-  let output: string | undefined;
-  if (detail.status !== 'Success') {
-    const invocation = (await ports.ssm.listCommandInvocations(commandId)).find((i) => i.instanceId === instanceId);
-    statusDetails = invocation?.statusDetails;
-    output = invocation?.output;
-  }
-  const settled = await settleCommandOutcome(ports, settings, {
+  // The record first: a late, duplicate or made-up command id is ignored here, before SSM is asked
+  // about it (an id SSM does not know makes ListCommandInvocations fail, and the event be retried).
+  const record = await ports.state.get(instanceId);
+  if (record?.inFlight?.commandId !== commandId) return { effect: 'outcome', instanceId, commandId, outcome: 'ignored' };
+  // The event carries neither the failure text nor the agent version the command's status step
+  // reported: both are read back with the invocation, success or not.
+  const invocation = (await ports.ssm.listCommandInvocations(commandId)).find((i) => i.instanceId === instanceId);
+  const outcome = {
     commandId,
     instanceId,
     status: detail.status,
-    ...(statusDetails !== undefined && { statusDetails }),
-    ...(output !== undefined && { output }),
-  });
+    ...(detail.status !== 'Success' && invocation?.statusDetails !== undefined && { statusDetails: invocation.statusDetails }),
+    ...(detail.status !== 'Success' && invocation?.output !== undefined && { output: invocation.output }),
+    ...(invocation?.agentVersion !== undefined && { agentVersion: invocation.agentVersion }),
+  };
+  // The record just read is the one to settle: no second read.
+  const settled = await settleCommandOutcome(ports, settings, outcome, { record });
   return { effect: 'outcome', instanceId, commandId, outcome: settled?.effect ?? 'ignored' };
 }
 
 /** Parameter Store Change for one of this stage's configuration parameters. */
 export async function onParameterChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
-  const { detail } = parseEvent(parameterChangeSchema, event, 'Parameter Store change');
+  const { detail } = parseEvent(parameterChangeSchema, event, 'Parameter Store change', settings);
   const configName = configNameOfParameter(settings, detail.name);
   if (!configName) return { effect: 'ignored', reason: `parameter ${detail.name} is not a configuration of stage ${settings.stage}` };
   switch (detail.operation) {
     case 'Delete':
+      // Parameter Store says whether it is gone: a forged or stale Delete must not tell
+      // subscribers that a configuration in use was deleted.
+      if ((await ports.ssm.getParameters([detail.name])).length > 0) {
+        return { effect: 'ignored', reason: `Delete of ${detail.name}, which still exists` };
+      }
       await reportDeletedParameter(ports, settings, configName, detail.name);
       return { effect: 'ignored', reason: `parameter ${detail.name} deleted: selecting instances reported, nothing stopped` };
     case 'LabelParameterVersion':

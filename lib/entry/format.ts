@@ -16,14 +16,35 @@ export type Tone = 'red' | 'green' | 'yellow' | 'dim' | 'bold';
 
 const CODES: Record<Tone, [number, number]> = { red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22] };
 
+/**
+ * Escape sequences (CSI `ESC [ … final`, OSC `ESC ] … BEL|ESC \\`, and two-byte `ESC x`), then
+ * every other C0/C1 control character and DEL. Line breaks and tabs become spaces: one value, one line.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ESCAPES = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-_]?|\u009b[0-?]*[ -/]*[@-~]/g;
+// eslint-disable-next-line no-control-regex -- same
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * Text as a terminal shows it and nothing more. Instance-sourced text (command output, SSM's
+ * status details, tag values) reaches every human output; raw, an escape sequence in it could
+ * retitle the window, clear the screen or hide lines of the report.
+ */
+export function printable(text: string): string {
+  return text.replace(ESCAPES, '').replace(/[\n\t\r]/g, ' ').replace(CONTROLS, '');
+}
+
+/** Text in a colour; the text itself is made printable first, so only our own codes reach the terminal. */
 export function paint(text: string, tone: Tone | undefined, color: boolean | undefined): string {
-  if (!color || !tone) return text;
+  const plain = printable(text);
+  if (!color || !tone) return plain;
   const [on, off] = CODES[tone];
-  return `\u001b[${on}m${text}\u001b[${off}m`;
+  return `\u001b[${on}m${plain}\u001b[${off}m`;
 }
 
 /** A fixed-width table; widths come from the plain text, so colour never breaks alignment. */
-export function renderTable(columns: string[], rows: string[][], options: TableOptions = {}): string {
+export function renderTable(columns: string[], raw: string[][], options: TableOptions = {}): string {
+  const rows = raw.map((row) => row.map(printable));
   const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => (row[index] ?? '').length)));
   const line = (cells: string[], toneOf: (column: string, value: string) => Tone | undefined) =>
     cells
@@ -88,6 +109,22 @@ const STATUS_TONES: Record<string, Tone> = { configured: 'green', failed: 'red',
  * A fleet status as a person reads it: one row per configuration (standing version, rollout,
  * instances per bucket), the records by status, then the latest problems.
  */
+/** One line on the agent's own version, and one on how many instances report each. */
+function formatAgent(agent: NonNullable<FleetStatus['agent']>, options: { color?: boolean }): string {
+  const standing = agent.standingVersion ?? (agent.setting === 'latest' ? 'latest (not managed)' : 'none');
+  const rollout = agent.rollout
+    ? `; rollout of ${agent.rollout.version} ${agent.rollout.status}` +
+      (agent.rollout.status === 'in-progress' ? `, sent ${agent.rollout.sent}/${agent.rollout.total}` : '') +
+      // A rolled-back version's reason is on its "held back" line.
+      (agent.rollout.reason && !agent.heldBack ? `: ${agent.rollout.reason}` : '')
+    : '';
+  const versions = Object.entries(agent.versions).sort(([, a], [, b]) => b - a);
+  const lines = [`agent version: ${standing} (setting ${agent.setting})${rollout}`];
+  if (agent.heldBack) lines.push(paint(`agent ${agent.heldBack.version} held back: ${agent.heldBack.why}`, 'yellow', options.color));
+  lines.push(versions.length ? `instances by agent version: ${versions.map(([version, n]) => `${version} ${n}`).join(', ')}` : 'no agent versions reported yet');
+  return lines.join('\n');
+}
+
 export function formatStatus(status: FleetStatus, options: { color?: boolean } = {}): string {
   const count = (n: number) => (n === 0 ? '-' : String(n));
   // "sent 20/40" tells how far a rollout in progress is. Once it is over, the instance columns say
@@ -123,6 +160,7 @@ export function formatStatus(status: FleetStatus, options: { color?: boolean } =
       },
     ),
   ];
+  if (status.agent) parts.push('', formatAgent(status.agent, options));
   for (const c of status.configurations) {
     if (c.heldBack) parts.push(paint(`${c.configName}: v${c.heldBack.version} held back: ${c.heldBack.why}`, 'yellow', options.color));
     if (c.rollout?.reason) parts.push(paint(`${c.configName}: rollout of v${c.rollout.version} ${c.rollout.status}: ${c.rollout.reason}`, 'yellow', options.color));

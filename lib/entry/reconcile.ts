@@ -10,6 +10,7 @@ import { execute, type ActionOutcome } from '../apply/execute.js';
 import type { InstanceScope } from '../model/observed.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups, observeSilence } from '../observation/observe.js';
 import { settleInFlight } from '../outcomes/settle.js';
+import { startAgentRollout } from '../rollout/rollout.js';
 import { instanceOf, plan, type Action, type PlanOrigin, type PlannedInstance, type RequestedAction } from '../planning/plan.js';
 import type { Ports } from '../ports.js';
 import { chunk } from '../support/chunk.js';
@@ -30,8 +31,12 @@ export interface ReconcileRequest {
    * that need anything go to the work queue in batches, and workers apply them. Default 10,000.
    */
   fanOutAbove?: number;
-  /** Silent agents already found by the sweep that fanned this batch out. */
-  knownSilence?: Record<string, string>;
+  /**
+   * Instances the sweep that fanned this batch out found silent. Only a hint of where to look: a
+   * work item can come from anyone allowed to send to the queue, so silence is observed again
+   * here, for these instances only, before the planner may restart an agent for it.
+   */
+  silenceCandidates?: string[];
 }
 
 /** 10,000 instances plan and apply well inside Lambda's 15 minutes at AWS's real rates (npm run bench). */
@@ -78,6 +83,9 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
     throw new InvalidInputError(`config ${JSON.stringify(scopedConfig)} is not a configuration of stage ${settings.stage} (known: ${settings.configNames.join(', ')}); nothing was changed`);
   }
   const configs = await observeConfigSet(ports, settings);
+  // A deploy that changed the stage's agentVersion starts its rollout at the first reconcile after
+  // it (the agent's rollout record, read with the configuration set, names another version).
+  if (!request.dryRun && configs.agent.rolloutInProgress && configs.agent.awaitingRollout) await startAgentRollout(ports, settings);
   let observed = await observeInstances(ports, settings, request.scope);
   if (request.maxInstances !== undefined && observed.length > request.maxInstances) {
     throw new ScopeTooLargeError(
@@ -103,8 +111,9 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
   const logGroups = await observeSelectedLogGroups(ports, planned, { trustKnown: request.origin === 'worker' });
 
   // Whether agents really send is a sweep's question: the worker acts on events about one instance.
-  const silence = request.knownSilence
-    ? new Map(Object.entries(request.knownSilence))
+  const candidates = request.silenceCandidates && new Set(request.silenceCandidates);
+  const silence = candidates
+    ? await observeSilence(ports, settings, planned.filter((p) => candidates.has(p.instance.instanceId)))
     : (request.origin ?? 'sweep') === 'sweep' && request.action === 'ensure'
       ? await observeSilence(ports, settings, planned)
       : undefined;
@@ -117,6 +126,7 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
     instances: planned,
     logGroups,
     ...(silence && { silence }),
+    agent: configs.agent,
   });
 
   if (!request.dryRun && planned.length > (request.fanOutAbove ?? FAN_OUT_ABOVE)) {

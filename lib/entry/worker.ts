@@ -92,8 +92,9 @@ export async function handleWorkItem(ports: Ports, settings: Settings, item: Wor
     origin: batch ? 'sweep' : 'worker',
     ...(!batch && { attempts: { [item.instanceId]: item.attempt } }),
     lineLimit: 50,
-    // A batch's silent agents were found by its sweep; a single instance is not asked about.
-    ...(batch && { knownSilence: item.silence ?? {} }),
+    // A batch's silent agents were found by its sweep and are checked again (not taken on trust);
+    // a single instance is not asked about.
+    ...(batch && { silenceCandidates: Object.keys(item.silence ?? {}) }),
   });
   return { failed: report.failed, lines: report.lines };
 }

@@ -24,6 +24,8 @@ export interface CommandOutcome {
   status: string;
   statusDetails?: string;
   output?: string;
+  /** The agent version the command's status step reported. */
+  agentVersion?: string;
 }
 
 export interface Settled {
@@ -55,10 +57,15 @@ async function settle(
 }
 
 /** A finished invocation, from its event or from SSM. */
-export async function settleCommandOutcome(ports: Ports, settings: Settings, outcome: CommandOutcome): Promise<Settled | undefined> {
+export async function settleCommandOutcome(
+  ports: Ports,
+  settings: Settings,
+  outcome: CommandOutcome,
+  known?: { record: InstanceRecord | undefined },
+): Promise<Settled | undefined> {
   if (!TERMINAL_INVOCATION_STATUSES.has(outcome.status)) return undefined;
   const input = { ...outcome, maxAttempts: settings.maxCommandAttempts };
-  return settle(ports, settings, outcome.instanceId, (current) => lifecycle.settleOutcome(current, input, ports.clock.now()));
+  return settle(ports, settings, outcome.instanceId, (current) => lifecycle.settleOutcome(current, input, ports.clock.now()), known);
 }
 
 async function announce(ports: Ports, settings: Settings, before: InstanceRecord, stored: InstanceRecord, effect: lifecycle.SettledEffect): Promise<void> {

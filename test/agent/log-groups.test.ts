@@ -12,7 +12,7 @@ import type { Instance } from '../../lib/ports.js';
 const instance: Instance = {
   instanceId: 'i-0abc1234def567890',
   state: 'running',
-  tags: { 'fleetwatch:config': 'web' },
+  tags: { 'fleetwatch:dev:config': 'web' },
   platform: 'linux',
   privateIpAddress: '10.0.0.12',
   privateDnsName: 'ip-10-0-0-12.eu-west-1.compute.internal',

@@ -23,7 +23,7 @@ describe('npm start', () => {
     expect(Number(shown)).toBe(Number(before) + Number(launched));
     for (const id of ids!.match(/i-[0-9a-f]+/g)!) expect(text.indexOf(`\n${id} `)).toBeGreaterThan(text.indexOf('3. At'));
     expect(text).toMatch(/^A new dry run plans 0 action\(s\)\.\nReports are not actions: 2 instance\(s\) wait for a person/m);
-    expect(text).toMatch(/^ {3}i-0+8 invalid: tag fleetwatch:config="\.\.\/x"/m);
+    expect(text).toMatch(/^ {3}i-0+8 invalid: tag fleetwatch:dev:config="\.\.\/x"/m);
     expect(text).toMatch(/^ {3}i-0+9 drift: profile app-profile/m);
     expect(text).not.toContain(ANSI);
   }, 60_000);

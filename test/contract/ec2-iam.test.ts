@@ -25,7 +25,7 @@ import { IncorrectStateError } from '../../lib/errors.js';
 import type { Ports } from '../../lib/ports.js';
 import { clientConfig, contractPorts, inParallel, resetMoto } from './moto.js';
 
-const SELECTOR = 'fleetwatch:config';
+const SELECTOR = 'fleetwatch:dev:config';
 /** AMIs from moto's stock list (an Amazon Linux and a Windows Server one): the platform comes from the AMI. */
 const LINUX_IMAGE = 'ami-760aaa0f';
 const WINDOWS_IMAGE = 'ami-12c6146b';

@@ -101,7 +101,7 @@ describe('the routing check', () => {
       pattern: {
         source: ['aws.tag'],
         'detail-type': ['Tag Change on Resource'],
-        detail: { service: ['ec2'], 'resource-type': ['instance'], 'changed-tag-keys': ['fleetwatch:config'] },
+        detail: { service: ['ec2'], 'resource-type': ['instance'], 'changed-tag-keys': ['fleetwatch:dev:config'] },
       },
     },
     {

@@ -79,7 +79,7 @@ describe('sendCommand', () => {
 
   it('moto accepts the service’s document', async () => {
     const { Document } = await ssm.send(new DescribeDocumentCommand({ Name: DOCUMENT }));
-    expect(Document?.Parameters?.map((parameter) => parameter.Name).sort()).toEqual(['agentAction', 'configurationLocation', 'installAgent']);
+    expect(Document?.Parameters?.map((parameter) => parameter.Name).sort()).toEqual(['agentAction', 'agentVersion', 'configurationLocation', 'installAgent', 'uninstallAgent']);
   });
 
   it('sends 120 ids as commands of 50, 50 and 20 with the parameters and rate control asked', async () => {

@@ -67,6 +67,44 @@ describe('instanceState', () => {
   });
 });
 
+describe('a rejected event is logged within bounds', () => {
+  /** Every line the Powertools logger writes during `run` (POWERTOOLS_DEV: through the console). */
+  async function logged(run: () => Promise<unknown>): Promise<string[]> {
+    const lines: string[] = [];
+    const spies = (['log', 'info', 'warn', 'error'] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(' '))),
+    );
+    try {
+      await run();
+    } finally {
+      spies.forEach((spy) => spy.mockRestore());
+    }
+    return lines;
+  }
+
+  it('an event nested 4,000 deep is rejected without crashing the logger', async () => {
+    const { handler } = await import('../../functions/instance-state.js');
+    const deep = sample('ec2-running.json');
+    let node: Record<string, unknown> = deep.detail;
+    for (let level = 0; level < 4_000; level++) node = (node.nested = {}) as Record<string, unknown>;
+    deep.detail['instance-id'] = 'not-an-id';
+    let result: unknown;
+    const lines = await logged(async () => (result = await handler(deep, context)));
+    expect(result).toEqual({ rejected: expect.stringContaining('detail.instance-id') });
+    expect(lines.join('\n')).toContain('[deeper levels left out]');
+  });
+
+  it('a 1 MB event is not logged whole', async () => {
+    const { handler } = await import('../../functions/instance-state.js');
+    const big = sample('ec2-running.json');
+    big.detail['instance-id'] = 'x'.repeat(1_000_000);
+    const lines = await logged(() => handler(big, context));
+    const text = lines.join('\n');
+    expect(text).toContain('event rejected');
+    expect(text.length).toBeLessThan(40_000);
+  });
+});
+
 describe('every handler loads with the stage environment', () => {
   const modules: Record<string, () => Promise<{ handler?: unknown }>> = {
     reconcile: () => import('../../functions/reconcile.js'),

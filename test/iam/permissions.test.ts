@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parameterName, type Settings } from '../../lib/config.js';
-import type { AuthorizedCall } from '../../local/calls.js';
+import type { Authorization, AuthorizedCall } from '../../local/calls.js';
 import { alwaysFail } from '../../local/outcomes.js';
 import { arnsOf } from '../../local/ports/arns.js';
 import { deployedStack, MINUTE, selectorTags } from '../scenarios/helpers.js';
@@ -177,7 +177,7 @@ describe.each([
   it("denies the worker what the tightened grants leave out: untagged instances, other stages' sources and parameters, groups it does not own", async () => {
     const { accountId, region } = exercised.deployment;
     const at = (service: string, resource: string) => `arn:aws:${service}:${region}:${accountId}:${resource}`;
-    const attempts: AuthorizedCall[] = [
+    const denied: Authorization[] = [
       { action: 'ssm:SendCommand', resource: at('ec2', 'instance/i-0untagged'), context: { 'ssm:resourceTag/Name': 'db' } },
       { action: 'events:PutEvents', resource: at('events', 'event-bus/default'), context: { 'events:source': ['fleetwatch.prod'] } },
       { action: 'events:PutEvents', resource: at('events', 'event-bus/default'), context: { 'events:source': ['fleetwatch.dev', 'aws.ec2'] } },
@@ -188,7 +188,8 @@ describe.each([
       ...(mode === 'attach'
         ? [{ action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${accountId}:role/app-role`, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' } }]
         : [{ action: 'iam:AttachRolePolicy', resource: `arn:aws:iam::${accountId}:role/app-role`, context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore' } }]),
-    ].map((attempt) => ({ ...attempt, caller: 'worker', operation: 'SendCommand' as const }));
+    ];
+    const attempts: AuthorizedCall[] = denied.map((attempt) => ({ ...attempt, caller: 'worker', operation: 'SendCommand' as const }));
     const allowed = (await decideAll(attempts, policies, exercised.deployment)).filter((d) => d.allowed).map((d) => describeCall(d.call));
     expect(allowed).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { REQUIRED_POLICY_ARNS } from '../../lib/config.js';
 import { SimulatedAccount, type SimulatedAccountOptions } from '../../local/account.js';
 
-export const SELECTOR = 'fleetwatch:config';
+export const SELECTOR = 'fleetwatch:dev:config';
 export const PROFILE = 'fleetwatch-dev-agent';
 export const DOCUMENT = 'fleetwatch-dev-agent';
 export const PARAMETER = 'AmazonCloudWatch-fleetwatch-dev-web';

@@ -237,7 +237,7 @@ describe('bad or irrelevant events: a log line and a metric, nothing else', () =
     await stack.settle();
     stack.deliver(sample('near-miss-tag-other-key.json'));
     await stack.settle();
-    expect(stack.effects).toContainEqual(expect.objectContaining({ effect: 'ignored', reason: 'changed tags do not include fleetwatch:config' }));
+    expect(stack.effects).toContainEqual(expect.objectContaining({ effect: 'ignored', reason: 'changed tags do not include fleetwatch:dev:config' }));
     expect(account.queue.sent.filter((message) => 'instanceId' in message.body)).toEqual([]);
   });
 });

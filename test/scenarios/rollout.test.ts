@@ -9,7 +9,7 @@ import { parseAgentConfig } from '../../lib/agent/index.js';
 import { parameterName } from '../../lib/config.js';
 import { fleetStatus } from '../../lib/entry/status.js';
 import { failFraction } from '../../local/index.js';
-import { deployedStack, FLEET_RUN_TIMEOUT, MINUTE, selectorTags } from './helpers.js';
+import { deployedStack, FLEET_RUN_TIMEOUT, MINUTE, peakOverlap, selectorTags } from './helpers.js';
 
 const webConfig = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'agent', 'configs', 'web.json'), 'utf8')) as {
   metrics: { metrics_collected: Record<string, { measurement: unknown[] }> };
@@ -146,7 +146,7 @@ describe('an invalid configuration version', () => {
 describe('a deleted configuration parameter', () => {
   it('reports the instances that select it and stops nothing', async () => {
     const { account, stack, ids, name } = await fleetOnV1(5, 34);
-    stack.emit('aws.ssm', 'Parameter Store Change', { operation: 'Delete', name, type: 'String', description: '' }, []);
+    account.deleteParameter(name);
     await stack.settle();
     const line = stack.logs.find((l) => l.message.startsWith('configuration parameter deleted'));
     expect(line?.extra).toMatchObject({ parameter: name, instances: 5 });
@@ -155,18 +155,6 @@ describe('a deleted configuration parameter', () => {
   });
 });
 
-/** The largest number of [start, end) intervals that overlap at one instant. */
-function peakOverlap(intervals: [number, number][]): number {
-  const points = intervals.flatMap(([start, end]) => [
-    [start, 1],
-    [end, -1],
-  ]);
-  points.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-  let current = 0;
-  let peak = 0;
-  for (const [, delta] of points) peak = Math.max(peak, (current += delta!));
-  return peak;
-}
 
 describe('a rollout whose outcome events are lost', () => {
   it('is moved on by the sweep that settles them from SSM, before their outcome checks come', async () => {

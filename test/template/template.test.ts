@@ -274,7 +274,7 @@ describe('IAM', () => {
 
     for (const action of ['ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation']) {
       const [statement] = withAction(action);
-      expect(statement.Condition, action).toEqual({ Null: { 'aws:ResourceTag/fleetwatch:config': 'false' } });
+      expect(statement.Condition, action).toEqual({ Null: { 'aws:ResourceTag/fleetwatch:dev:config': 'false' } });
     }
   });
 
