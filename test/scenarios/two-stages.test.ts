@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parameterName } from '../../lib/config.js';
 import { SimulatedAccount } from '../../local/index.js';
 import { SimulatedStack } from '../../local/stack.js';
-import { MINUTE, expectConverged, selectorTags } from './helpers.js';
+import { FLEET_RUN_TIMEOUT, MINUTE, expectConverged, selectorTags } from './helpers.js';
 
 const CONFIGS = SimulatedStack.bundledConfigNames();
 
@@ -79,61 +79,57 @@ async function runs(stack: SimulatedStack, other: SimulatedStack): Promise<strin
   return launched;
 }
 
-describe('two stages in one account with default settings', async () => {
-  const { account, dev, prod } = twoStages();
-  await settleBoth(dev, prod);
-  const fleets = { dev: [] as string[], prod: [] as string[] };
-  for (const [name, stack] of [['dev', dev], ['prod', prod]] as const) {
-    for (const config of ['default', 'web', 'default', 'windows']) {
-      fleets[name].push(
-        account.launchInstance({
-          tags: selectorTags(stack, config),
-          platform: config === 'windows' ? 'windows' : 'linux',
-          registrationDelayMs: MINUTE,
-          // One of each fleet starts without a profile: its stage associates its own.
-          ...(config !== 'web' && { profileName: stack.settings.managedProfileName }),
-        }).instanceId,
-      );
+describe('two stages in one account with default settings', () => {
+  it('select with per-stage tag keys, each onboards and keeps records of its own fleet only, and the runs of one change nothing of the other', FLEET_RUN_TIMEOUT, async () => {
+    const { account, dev, prod } = twoStages();
+    await settleBoth(dev, prod);
+    const fleets = { dev: [] as string[], prod: [] as string[] };
+    for (const [name, stack] of [['dev', dev], ['prod', prod]] as const) {
+      for (const config of ['default', 'web', 'default', 'windows']) {
+        fleets[name].push(
+          account.launchInstance({
+            tags: selectorTags(stack, config),
+            platform: config === 'windows' ? 'windows' : 'linux',
+            registrationDelayMs: MINUTE,
+            // One of each fleet starts without a profile: its stage associates its own.
+            ...(config !== 'web' && { profileName: stack.settings.managedProfileName }),
+          }).instanceId,
+        );
+      }
     }
-  }
-  await settleBoth(dev, prod);
-  const onboarded = { dev: fleets.dev.map((id) => dev.account.record(id)?.status), prod: fleets.prod.map((id) => prod.account.record(id)?.status) };
+    await settleBoth(dev, prod);
+    const onboarded = { dev: fleets.dev.map((id) => dev.account.record(id)?.status), prod: fleets.prod.map((id) => prod.account.record(id)?.status) };
 
-  const prodBefore = world(prod);
-  const devRuns = await runs(dev, prod);
-  const prodAfterDev = world(prod);
+    const prodBefore = world(prod);
+    const devRuns = await runs(dev, prod);
+    const prodAfterDev = world(prod);
 
-  const devBefore = world(dev);
-  const prodRuns = await runs(prod, dev);
-  const devAfterProd = world(dev);
+    const devBefore = world(dev);
+    const prodRuns = await runs(prod, dev);
+    const devAfterProd = world(dev);
 
-  it('select with per-stage tag keys', () => {
+    // Select with per-stage tag keys.
     expect([dev.settings.selectorTagKey, prod.settings.selectorTagKey]).toEqual(['fleetwatch:dev:config', 'fleetwatch:prod:config']);
-  });
 
-  it('both onboard their own fleets, each with its own profile, parameters and document', () => {
+    // Both onboard their own fleets, each with its own profile, parameters and document.
     expect(onboarded).toEqual({ dev: fleets.dev.map(() => 'configured'), prod: fleets.prod.map(() => 'configured') });
     for (const id of fleets.dev) expectConverged(dev.account, dev, id, dev.account.record(id)!.appliedConfig!);
     for (const id of fleets.prod) expectConverged(prod.account, prod, id, prod.account.record(id)!.appliedConfig!);
     expect(account.ec2.activeAssociationOf(fleets.dev[1]!)?.profileName).toBe('fleetwatch-dev-agent');
     expect(account.ec2.activeAssociationOf(fleets.prod[1]!)?.profileName).toBe('fleetwatch-prod-agent');
-  });
 
-  it('each keeps records only of its own instances', () => {
+    // Each keeps records only of its own instances.
     const ids = (stack: SimulatedStack) => stack.account.records().map((record) => record.instanceId).sort();
     expect(ids(dev)).toEqual([...fleets.dev, ...devRuns].sort());
     expect(ids(prod)).toEqual([...fleets.prod, ...prodRuns].sort());
-  });
 
-  it("dev's runs changed nothing of prod's", () => {
+    // Dev's runs changed nothing of prod's.
     expect(prodAfterDev).toEqual(prodBefore);
-  });
 
-  it("prod's runs changed nothing of dev's", () => {
+    // Prod's runs changed nothing of dev's.
     expect(devAfterProd).toEqual(devBefore);
-  });
 
-  it('each stage did its runs: the new version on its fleet, the stopped agent restarted', () => {
+    // Each stage did its runs: the new version on its fleet, the stopped agent restarted.
     for (const [stack, launched] of [[dev, devRuns], [prod, prodRuns]] as const) {
       const version = account.parameters.latest(parameterName(stack.settings, 'default'))!.version;
       expect(version).toBe(2);
@@ -144,20 +140,17 @@ describe('two stages in one account with default settings', async () => {
   });
 });
 
-describe('two stages whose configurations name the same log group with different retention', async () => {
-  const { account, dev, prod } = twoStages({ prod: { defaultRetentionDays: 90 } });
-  await settleBoth(dev, prod);
-  for (const stack of [dev, prod]) account.launchInstance({ tags: selectorTags(stack, 'default'), profileName: stack.settings.managedProfileName });
-  await settleBoth(dev, prod);
-  const before = structuredClone(account.logGroup('/var/log/messages'));
-  await dev.reconcile({ dryRun: false });
-  await settleBoth(dev, prod);
-  const afterDev = structuredClone(account.logGroup('/var/log/messages'));
-
-  // Known gap until log group ownership (issue 13 part A) lands: the stage that did not create
-  // the group must report it instead of changing it. `it.fails` records today's flip; once
-  // ownership is merged this starts to fail, and becomes `it`.
-  it.fails("a sweep of one stage leaves a group another stage created as it is", () => {
+describe('two stages whose configurations name the same log group with different retention', () => {
+  // Log group ownership: the stage that did not create the group reports it instead of changing it.
+  it('a sweep of one stage leaves a group another stage created as it is', async () => {
+    const { account, dev, prod } = twoStages({ prod: { defaultRetentionDays: 90 } });
+    await settleBoth(dev, prod);
+    for (const stack of [dev, prod]) account.launchInstance({ tags: selectorTags(stack, 'default'), profileName: stack.settings.managedProfileName });
+    await settleBoth(dev, prod);
+    const before = structuredClone(account.logGroup('/var/log/messages'));
+    await dev.reconcile({ dryRun: false });
+    await settleBoth(dev, prod);
+    const afterDev = structuredClone(account.logGroup('/var/log/messages'));
     expect(afterDev).toEqual(before);
   });
 });
