@@ -11,12 +11,13 @@ import {
   IamNotPropagatedError,
   IncorrectStateError,
   NotYetManagedError,
+  ThrottledError,
   errorMessage,
 } from '../errors.js';
 import { type Action, type AgentCommand, isAgentCommand } from '../planning/plan.js';
-import type { InstanceRecord, InstanceWorkItem, Ports, WorkItem } from '../ports.js';
+import { workItemTarget, type InstanceRecord, type InstanceWorkItem, type Ports, type WorkItem } from '../ports.js';
 import * as lifecycle from '../model/lifecycle.js';
-import { IAM_PROPAGATION_RETRY_DELAYS_MS, MINUTE_MS, OUTCOME_CHECK_DELAY_SECONDS, registrationDelaySeconds } from '../model/timing.js';
+import { IAM_PROPAGATION_RETRY_DELAYS_MS, MINUTE_MS, OUTCOME_CHECK_DELAY_SECONDS, registrationDelaySeconds, throttledAssociationDelaySeconds } from '../model/timing.js';
 import { transition } from './records.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
 import { documentParameters } from './agent-document.js';
@@ -56,11 +57,14 @@ export async function execute(
   const outcomes: ActionOutcome[] = [];
   // Order matters: a profile before anything the agent does; log groups before the agent is
   // configured, or the agent creates them itself with no retention, KMS key or tags.
-  outcomes.push(...(await runEach(byPhase('profile'), (action) => applyProfileAction(action, ports))));
+  const waits: Requeue[] = [];
+  outcomes.push(...(await runEach(byPhase('profile'), (action) => applyProfileAction(action, ports, options, waits))));
   outcomes.push(...(await runEach(byPhase('logs'), (action) => applyLogGroupAction(action, ports, settings))));
   outcomes.push(...(await sendAgentCommands(byPhase('agent').filter(isAgentCommand), ports, settings, options)));
-  const waits: WorkItem[] = [];
-  outcomes.push(...(await runEach(byPhase('record'), (action) => applyRecordAction(action, ports, settings, options, waits))));
+  // An instance whose association was throttled is already queued again, sooner than its wait.
+  const requeued = new Set(waits.map(({ item }) => workItemTarget(item)));
+  const records = byPhase('record').filter((action) => !(action.kind === 'wait-for-registration' && requeued.has(action.instanceId)));
+  outcomes.push(...(await runEach(records, (action) => applyRecordAction(action, ports, settings, options, waits))));
   await enqueueWaits(ports, waits);
   return outcomes;
 }
@@ -103,7 +107,7 @@ async function runEach(
 
 const done = { status: 'done' } as const;
 
-async function applyProfileAction(action: Action, ports: Ports): Promise<Omit<ActionOutcome, 'action'>> {
+async function applyProfileAction(action: Action, ports: Ports, options: ExecuteOptions, requeues: Requeue[]): Promise<Omit<ActionOutcome, 'action'>> {
   switch (action.kind) {
     case 'associate-profile':
       try {
@@ -112,6 +116,14 @@ async function applyProfileAction(action: Action, ports: Ports): Promise<Omit<Ac
       } catch (error) {
         // Another worker (or a person) associated a profile since we looked: the next look decides.
         if (error instanceof IncorrectStateError) return { status: 'skipped', detail: 'a profile was associated meanwhile' };
+        // EC2's association bucket is empty (a launch storm): the instance goes back on the queue
+        // and is associated when the bucket has refilled, rather than failing its work item.
+        if (error instanceof ThrottledError) {
+          const attempt = options.attempts?.[action.instanceId] ?? 0;
+          const delaySeconds = throttledAssociationDelaySeconds(attempt);
+          requeues.push({ item: { instanceId: action.instanceId, reason: 'association throttled', attempt: attempt + 1 }, delaySeconds });
+          return { status: 'skipped', detail: `EC2 throttled the association; again in ${delaySeconds} s` };
+        }
         throw error;
       }
     case 'attach-policies':
@@ -335,13 +347,16 @@ async function release(instanceId: string, claimId: string, ports: Ports, why: s
   await transition(ports, instanceId, (current) => lifecycle.release(current, { claimId, why }, ports.clock.now()), claimed && { record: claimed });
 }
 
+/** A work item to queue again, and after how long (the planner's or the executor's decision). */
+interface Requeue {
+  item: WorkItem;
+  delaySeconds: number;
+}
+
 /** The next looks at instances waiting for SSM, one SendMessageBatch per delay and ten items. */
-async function enqueueWaits(ports: Ports, waits: WorkItem[]): Promise<void> {
+async function enqueueWaits(ports: Ports, waits: Requeue[]): Promise<void> {
   const byDelay = new Map<number, WorkItem[]>();
-  for (const item of waits) {
-    const delay = registrationDelaySeconds(item.attempt - 1);
-    byDelay.set(delay, [...(byDelay.get(delay) ?? []), item]);
-  }
+  for (const { item, delaySeconds } of waits) byDelay.set(delaySeconds, [...(byDelay.get(delaySeconds) ?? []), item]);
   for (const [delay, items] of byDelay) await ports.queue.enqueue(items, delay);
 }
 
@@ -355,7 +370,7 @@ async function applyRecordAction(
   ports: Ports,
   settings: Settings,
   options: ExecuteOptions,
-  waits: WorkItem[],
+  waits: Requeue[],
 ): Promise<Omit<ActionOutcome, 'action'>> {
   const now = ports.clock.now();
   if (!('instanceId' in action)) throw new Error(`not a record action: ${action.kind}`);
@@ -377,8 +392,8 @@ async function applyRecordAction(
     case 'wait-for-registration': {
       if (!(await write((current) => lifecycle.waitForRegistration(current, { instanceId, why: action.detail }, now)))) return skipped;
       const attempt = options.attempts?.[instanceId] ?? 0;
-      waits.push({ instanceId, reason: action.reason, attempt: attempt + 1 });
-      return { status: 'done', detail: `next look in ${registrationDelaySeconds(attempt)} s` };
+      waits.push({ item: { instanceId, reason: action.reason, attempt: attempt + 1 }, delaySeconds: action.nextLookSeconds });
+      return { status: 'done', detail: `next look in ${action.nextLookSeconds} s` };
     }
     case 'report-unreachable':
       if (!(await reported('unreachable'))) return skipped;

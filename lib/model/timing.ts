@@ -38,10 +38,49 @@ export function retryDelaySeconds(attempts: number): number {
 }
 
 /**
- * Delay before the next look at an instance waiting for SSM: 30 s doubling, capped at 300 s.
- * SQS allows 900 s, but a 5-minute cap bounds the lag between registration and configure, and a
- * 45-minute window still costs at most about a dozen receives per instance.
+ * How long after its profile is associated an instance becomes reachable by Run Command: the
+ * association settles (EC2 associating -> associated, about 2 s) and the SSM agent, retrying for
+ * credentials after 2^n s (aws/amazon-ssm-agent core/app/credentialrefresher), connects with the
+ * profile's. The simulated account models it as 2 s + 120 s (SimulatedAccount's
+ * registrationDelayMs, as `npm run bench` runs it); the first look goes 3 s after that.
+ */
+export const REGISTRATION_DUE_SECONDS = 125;
+
+/** Once registration is due, looks this often for this long: registration is noticed within 15 s. */
+export const REGISTRATION_CADENCE_SECONDS = 15;
+export const REGISTRATION_CADENCE_WINDOW_SECONDS = 120;
+
+/** After the cadence window, looks back off to this cap: 45 min of waiting costs about a dozen looks. */
+export const REGISTRATION_BACKOFF_CAP_SECONDS = 300;
+
+/**
+ * Delay before the next look at an instance waiting for SSM, from when its wait began (its profile
+ * associated by this plan, or the record's waitingSince): the first look when registration is due,
+ * then every 15 s for two minutes, then half the time waited past due (at least 30 s, at most
+ * 300 s). Looking on a fixed ladder instead (30, 60, 120 s) found most instances a minute or more
+ * after they registered.
+ */
+export function registrationLookDelaySeconds(waitingForMs: number): number {
+  const waited = Math.max(0, waitingForMs) / 1000;
+  const pastDue = waited - REGISTRATION_DUE_SECONDS;
+  if (pastDue < 0) return Math.max(REGISTRATION_CADENCE_SECONDS, Math.ceil(-pastDue));
+  if (pastDue < REGISTRATION_CADENCE_WINDOW_SECONDS) return REGISTRATION_CADENCE_SECONDS;
+  return Math.min(REGISTRATION_BACKOFF_CAP_SECONDS, Math.max(30, Math.ceil(pastDue / 2)));
+}
+
+/**
+ * Delay before trying again an instance SSM refused a command for although it showed Online (its
+ * registration is settling): 30 s doubling, capped at 300 s, by the work item's attempt.
  */
 export function registrationDelaySeconds(attempt: number): number {
   return Math.min(300, 30 * 2 ** Math.min(attempt, 10));
+}
+
+/**
+ * Delay before associating again a profile EC2 throttled (its bucket of 200 refills at 5 a
+ * second, so a storm of n launches needs about n / 5 s): 20 s doubling, capped at 300 s, with
+ * the work item's attempt. The instance waits on the queue, not in a worker holding a batch.
+ */
+export function throttledAssociationDelaySeconds(attempt: number): number {
+  return Math.min(300, 20 * 2 ** Math.min(attempt, 10));
 }

@@ -7,7 +7,7 @@ import { LOG_GROUP_OWNER_TAG, REQUIRED_POLICY_ARNS, parameterName, type Settings
 import type { DesiredAgent, DesiredLogGroup, Selection } from './desired.js';
 import type { ObservedInstance } from '../model/observed.js';
 import { leaseHeld, type PlannedFrom } from '../model/lifecycle.js';
-import { MINUTE_MS, REPORTING_GRACE_MS } from '../model/timing.js';
+import { MINUTE_MS, REPORTING_GRACE_MS, registrationLookDelaySeconds } from '../model/timing.js';
 import type { AgentAction, InstanceRecord, LogGroup, LogGroupClass } from '../ports.js';
 
 export type RequestedAction = 'ensure' | 'install' | 'configure' | 'restart';
@@ -63,7 +63,8 @@ export type Action =
   /** An existing group the stage does not own (and does not adopt) whose retention differs: reported, never changed. */
   | ({ kind: 'report-foreign-log-group'; logGroupName: string; retentionInDays: number; instanceIds: string[] } & Why)
   | AgentCommand
-  | ({ kind: 'wait-for-registration'; instanceId: string } & Why)
+  /** nextLookSeconds: when to look again, from when registration is due (lib/model/timing.ts). */
+  | ({ kind: 'wait-for-registration'; instanceId: string; nextLookSeconds: number } & Why)
   | ({ kind: 'report-unreachable'; instanceId: string } & Why)
   | ({ kind: 'report-invalid'; instanceId: string } & Why)
   /** configName: the configuration the instance selects, so its record (and status) can say so. */
@@ -246,7 +247,10 @@ function planAgent(
       };
     }
     if (input.origin !== 'worker' && waitingSince !== undefined) return undefined;
-    return { kind: 'wait-for-registration', instanceId: id, reason: 'not reachable by SSM yet', detail: why };
+    // The wait counts from the association this plan makes (the executor queues the look after
+    // it), else from when the wait began: registration follows the profile, not the first look.
+    const waitingFor = profileChanging || waitingSince === undefined ? 0 : input.now - waitingSince;
+    return { kind: 'wait-for-registration', instanceId: id, nextLookSeconds: registrationLookDelaySeconds(waitingFor), reason: 'not reachable by SSM yet', detail: why };
   }
 
   if (leaseHeld(record, input.now)) return undefined;

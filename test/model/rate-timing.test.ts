@@ -1,7 +1,7 @@
 /** SendCommand's rate control as SSM reads it, and the service's backoffs. */
 import { describe, expect, it } from 'vitest';
 import { allowedErrorsFor, concurrencyFor } from '../../lib/model/rate.js';
-import { registrationDelaySeconds, retryDelaySeconds } from '../../lib/model/timing.js';
+import { registrationDelaySeconds, registrationLookDelaySeconds, retryDelaySeconds } from '../../lib/model/timing.js';
 
 describe('rate control', () => {
   it.each([
@@ -27,7 +27,13 @@ describe('backoffs', () => {
     expect([0, 1, 2, 3, 4, 5, 10].map(retryDelaySeconds)).toEqual([60, 60, 120, 240, 480, 900, 900]);
   });
 
-  it('looks again at an instance waiting for SSM after 30 s doubling, at most 300 s', () => {
+  it('looks at a waiting instance when registration is due, then every 15 s for two minutes, then backs off to 300 s', () => {
+    const after = (seconds: number) => registrationLookDelaySeconds(seconds * 1000);
+    expect([0, 100, 118, 125, 200, 244].map(after)).toEqual([125, 25, 15, 15, 15, 15]);
+    expect([245, 325, 725, 5_000].map(after)).toEqual([60, 100, 300, 300]);
+  });
+
+  it('tries again an instance SSM refused a command for after 30 s doubling, at most 300 s', () => {
     expect([0, 1, 2, 3, 4, 20].map(registrationDelaySeconds)).toEqual([30, 60, 120, 240, 300, 300]);
   });
 });

@@ -75,3 +75,12 @@ export function peakOverlap(intervals: [number, number][]): number {
   for (const [, delta] of points) peak = Math.max(peak, (current += delta!));
   return peak;
 }
+
+/**
+ * A scenario run once, on first call, and shared by the tests that read it: the simulation runs
+ * inside a test (not a describe body), so a mutation tester attributes what it covers to tests.
+ */
+export function once<T>(run: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= run());
+}

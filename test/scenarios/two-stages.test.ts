@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parameterName } from '../../lib/config.js';
 import { SimulatedAccount } from '../../local/index.js';
 import { SimulatedStack } from '../../local/stack.js';
-import { FLEET_RUN_TIMEOUT, MINUTE, expectConverged, selectorTags } from './helpers.js';
+import { MINUTE, expectConverged, once, selectorTags } from './helpers.js';
 
 const CONFIGS = SimulatedStack.bundledConfigNames();
 
@@ -79,57 +79,71 @@ async function runs(stack: SimulatedStack, other: SimulatedStack): Promise<strin
   return launched;
 }
 
-describe('two stages in one account with default settings', () => {
-  it('select with per-stage tag keys, each onboards and keeps records of its own fleet only, and the runs of one change nothing of the other', FLEET_RUN_TIMEOUT, async () => {
-    const { account, dev, prod } = twoStages();
-    await settleBoth(dev, prod);
-    const fleets = { dev: [] as string[], prod: [] as string[] };
-    for (const [name, stack] of [['dev', dev], ['prod', prod]] as const) {
-      for (const config of ['default', 'web', 'default', 'windows']) {
-        fleets[name].push(
-          account.launchInstance({
-            tags: selectorTags(stack, config),
-            platform: config === 'windows' ? 'windows' : 'linux',
-            registrationDelayMs: MINUTE,
-            // One of each fleet starts without a profile: its stage associates its own.
-            ...(config !== 'web' && { profileName: stack.settings.managedProfileName }),
-          }).instanceId,
-        );
-      }
+/** The scenario of the first describe, run once and inside a test (so mutants are attributed to the tests that read it). */
+const defaultSettingsScenario = once(async () => {
+  const { account, dev, prod } = twoStages();
+  await settleBoth(dev, prod);
+  const fleets = { dev: [] as string[], prod: [] as string[] };
+  for (const [name, stack] of [['dev', dev], ['prod', prod]] as const) {
+    for (const config of ['default', 'web', 'default', 'windows']) {
+      fleets[name].push(
+        account.launchInstance({
+          tags: selectorTags(stack, config),
+          platform: config === 'windows' ? 'windows' : 'linux',
+          registrationDelayMs: MINUTE,
+          // One of each fleet starts without a profile: its stage associates its own.
+          ...(config !== 'web' && { profileName: stack.settings.managedProfileName }),
+        }).instanceId,
+      );
     }
-    await settleBoth(dev, prod);
-    const onboarded = { dev: fleets.dev.map((id) => dev.account.record(id)?.status), prod: fleets.prod.map((id) => prod.account.record(id)?.status) };
+  }
+  await settleBoth(dev, prod);
+  const onboarded = { dev: fleets.dev.map((id) => dev.account.record(id)?.status), prod: fleets.prod.map((id) => prod.account.record(id)?.status) };
 
-    const prodBefore = world(prod);
-    const devRuns = await runs(dev, prod);
-    const prodAfterDev = world(prod);
+  const prodBefore = world(prod);
+  const devRuns = await runs(dev, prod);
+  const prodAfterDev = world(prod);
 
-    const devBefore = world(dev);
-    const prodRuns = await runs(prod, dev);
-    const devAfterProd = world(dev);
+  const devBefore = world(dev);
+  const prodRuns = await runs(prod, dev);
+  const devAfterProd = world(dev);
+  return { account, dev, prod, fleets, onboarded, prodBefore, devRuns, prodAfterDev, devBefore, prodRuns, devAfterProd };
+});
 
-    // Select with per-stage tag keys.
+describe('two stages in one account with default settings', () => {
+  it('select with per-stage tag keys', async () => {
+    const { dev, prod } = await defaultSettingsScenario();
     expect([dev.settings.selectorTagKey, prod.settings.selectorTagKey]).toEqual(['fleetwatch:dev:config', 'fleetwatch:prod:config']);
+  });
 
-    // Both onboard their own fleets, each with its own profile, parameters and document.
+  it('both onboard their own fleets, each with its own profile, parameters and document', async () => {
+    const { account, dev, prod, fleets, onboarded } = await defaultSettingsScenario();
     expect(onboarded).toEqual({ dev: fleets.dev.map(() => 'configured'), prod: fleets.prod.map(() => 'configured') });
     for (const id of fleets.dev) expectConverged(dev.account, dev, id, dev.account.record(id)!.appliedConfig!);
     for (const id of fleets.prod) expectConverged(prod.account, prod, id, prod.account.record(id)!.appliedConfig!);
     expect(account.ec2.activeAssociationOf(fleets.dev[1]!)?.profileName).toBe('fleetwatch-dev-agent');
     expect(account.ec2.activeAssociationOf(fleets.prod[1]!)?.profileName).toBe('fleetwatch-prod-agent');
+  });
 
-    // Each keeps records only of its own instances.
+  it('each keeps records only of its own instances', async () => {
+    const { dev, prod, fleets, devRuns, prodRuns } = await defaultSettingsScenario();
     const ids = (stack: SimulatedStack) => stack.account.records().map((record) => record.instanceId).sort();
     expect(ids(dev)).toEqual([...fleets.dev, ...devRuns].sort());
     expect(ids(prod)).toEqual([...fleets.prod, ...prodRuns].sort());
+  });
 
-    // Dev's runs changed nothing of prod's.
+  it("dev's runs changed nothing of prod's", async () => {
+    const { prodBefore, prodAfterDev } = await defaultSettingsScenario();
     expect(prodAfterDev).toEqual(prodBefore);
+  });
 
-    // Prod's runs changed nothing of dev's.
+  it("prod's runs changed nothing of dev's", async () => {
+    const { devBefore, devAfterProd } = await defaultSettingsScenario();
     expect(devAfterProd).toEqual(devBefore);
+  });
 
-    // Each stage did its runs: the new version on its fleet, the stopped agent restarted.
+  it('each stage did its runs: the new version on its fleet, the stopped agent restarted', async () => {
+    const { account, dev, prod, devRuns, prodRuns } = await defaultSettingsScenario();
     for (const [stack, launched] of [[dev, devRuns], [prod, prodRuns]] as const) {
       const version = account.parameters.latest(parameterName(stack.settings, 'default'))!.version;
       expect(version).toBe(2);
@@ -141,16 +155,21 @@ describe('two stages in one account with default settings', () => {
 });
 
 describe('two stages whose configurations name the same log group with different retention', () => {
-  // Log group ownership: the stage that did not create the group reports it instead of changing it.
-  it('a sweep of one stage leaves a group another stage created as it is', async () => {
+  // Each stage tags the groups it creates as its own (fleetwatch:owner) and changes retention
+  // only on those: the stage that did not create the group reports it instead of changing it.
+  it('a sweep of the other stage leaves the group as its owner made it, and reports it', async () => {
     const { account, dev, prod } = twoStages({ prod: { defaultRetentionDays: 90 } });
     await settleBoth(dev, prod);
     for (const stack of [dev, prod]) account.launchInstance({ tags: selectorTags(stack, 'default'), profileName: stack.settings.managedProfileName });
     await settleBoth(dev, prod);
     const before = structuredClone(account.logGroup('/var/log/messages'));
-    await dev.reconcile({ dryRun: false });
+    const other = before?.tags['fleetwatch:stage'] === 'dev' ? prod : dev;
+    const sweep = await other.reconcile({ dryRun: false, lineLimit: 1_000 });
     await settleBoth(dev, prod);
-    const afterDev = structuredClone(account.logGroup('/var/log/messages'));
-    expect(afterDev).toEqual(before);
+    const after = structuredClone(account.logGroup('/var/log/messages'));
+
+    expect(before?.tags['fleetwatch:stage']).toBeDefined();
+    expect(after).toEqual(before);
+    expect(sweep.lines.filter((line) => line.target === '/var/log/messages').map((line) => line.action)).toEqual(['report-foreign-log-group']);
   });
 });
