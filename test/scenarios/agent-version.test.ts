@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { AGENT_ROLLOUT } from '../../lib/ports.js';
 import { fleetStatus } from '../../lib/entry/status.js';
 import { failFraction, type CommandOutcomePolicy } from '../../local/index.js';
-import { deployedStack, MINUTE, peakOverlap, selectorTags } from './helpers.js';
+import { deployedStack, FLEET_RUN_TIMEOUT, MINUTE, peakOverlap, selectorTags } from './helpers.js';
 
 const OLD = '1.300031.1b100';
 const NEW = '1.300032.2b361';
@@ -34,70 +34,66 @@ const upgradeFails = (fraction: number): CommandOutcomePolicy => {
 const installsOf = (account: { invocationsOn(id: string): { command: { parameters: Record<string, string[]>; requestedAt: number }; endedAt?: number }[] }, ids: string[], version: string) =>
   ids.flatMap((id) => account.invocationsOn(id).filter((i) => i.command.parameters.agentVersion?.[0] === version));
 
-describe('1,000 instances upgrading the agent with 3% failing', async () => {
-  const { account, stack, ids } = await fleetOnOld(1_000, 41);
-  account.setCommandOutcome(upgradeFails(0.03));
-  stack.redeploy({ agentVersion: NEW });
-  await stack.reconcile(); // the first reconcile after the deploy (the schedule's, or an operator's) starts it
-  await stack.settle();
-  const rollout = account.rollout(AGENT_ROLLOUT);
+describe('1,000 instances upgrading the agent with 3% failing', () => {
+  it('completes in waves within maxConcurrency; every instance on the new version but the few that failed, which say why; status counts versions', FLEET_RUN_TIMEOUT, async () => {
+    const { account, stack, ids } = await fleetOnOld(1_000, 41);
+    account.setCommandOutcome(upgradeFails(0.03));
+    stack.redeploy({ agentVersion: NEW });
+    await stack.reconcile(); // the first reconcile after the deploy (the schedule's, or an operator's) starts it
+    await stack.settle();
+    const rollout = account.rollout(AGENT_ROLLOUT);
 
-  it('completes, from the version the fleet ran before', () => {
+    // Completes, from the version the fleet ran before.
     expect(rollout).toMatchObject({ version: NEW, goodVersion: OLD, status: 'completed', total: 1_000 });
-  });
 
-  it('leaves every instance on the new version but the few that failed, which keep the old one and say why', () => {
+    // Leaves every instance on the new version but the few that failed, which keep the old one and say why.
     const onNew = ids.filter((id) => account.agent(id).version === NEW);
     const onOld = ids.filter((id) => account.agent(id).version === OLD);
     expect(onNew.length + onOld.length).toBe(1_000);
     expect(onOld.length).toBeGreaterThan(0);
     expect(onOld.length).toBeLessThanOrEqual(50); // maxErrors 5% of 1,000
     for (const id of onOld) expect(account.record(id)?.lastError).toContain('install failed');
-  });
 
-  it('records the version each instance reported, as the agent reported it', () => {
+    // Records the version each instance reported, as the agent reported it.
     for (const id of ids) expect(account.record(id)?.agentVersion, id).toBe(account.agent(id).version);
-  });
 
-  it('goes out in waves within maxConcurrency', () => {
+    // Goes out in waves within maxConcurrency.
     const installs = installsOf(account, ids, NEW);
     const peak = peakOverlap(installs.map((i) => [i.command.requestedAt, i.endedAt ?? Infinity]));
     expect(peak).toBeGreaterThan(50);
     expect(peak).toBeLessThanOrEqual(100);
-  });
 
-  it('counts instances per agent version in status (the CLI and reconcile {"mode":"status"} alike)', async () => {
-    const onOld = ids.filter((id) => account.agent(id).version === OLD).length;
+    // Counts instances per agent version in status (the CLI and reconcile {"mode":"status"} alike).
+    const stillOld = ids.filter((id) => account.agent(id).version === OLD).length;
     const status = await fleetStatus(stack.ports(), stack.settings);
     expect(status.agent).toMatchObject({ setting: NEW, standingVersion: NEW, rollout: { version: NEW, status: 'completed' } });
-    expect(status.agent?.versions).toEqual({ [NEW]: 1_000 - onOld, [OLD]: onOld });
+    expect(status.agent?.versions).toEqual({ [NEW]: 1_000 - stillOld, [OLD]: stillOld });
     const invoked = (await stack.invokeReconcile({ mode: 'status' })) as { agent: { versions: Record<string, number> } };
     expect(invoked.agent.versions).toEqual(status.agent!.versions);
   });
 });
 
-describe('1,000 instances upgrading the agent with 30% failing', async () => {
-  const { account, stack, ids } = await fleetOnOld(1_000, 42);
-  account.setCommandOutcome(upgradeFails(0.3));
-  stack.redeploy({ agentVersion: NEW });
-  await stack.reconcile();
-  await stack.settle();
-  const rollout = account.rollout(AGENT_ROLLOUT);
+describe('1,000 instances upgrading the agent with 30% failing', () => {
+  it('stops at the threshold, puts every instance back on the previous version, and keeps it from sweeps and new instances', FLEET_RUN_TIMEOUT, async () => {
+    const { account, stack, ids } = await fleetOnOld(1_000, 42);
+    account.setCommandOutcome(upgradeFails(0.3));
+    stack.redeploy({ agentVersion: NEW });
+    await stack.reconcile();
+    await stack.settle();
+    const rollout = account.rollout(AGENT_ROLLOUT);
 
-  it('stops at the threshold', () => {
+    // Stops at the threshold.
     expect(rollout).toMatchObject({ version: NEW, goodVersion: OLD, status: 'rolled-back' });
     expect(rollout!.reason).toMatch(/more than maxErrors 5%/);
     expect(installsOf(account, ids, NEW).length).toBeLessThan(500);
-  });
 
-  it('puts every instance that took the new version back on the previous one', () => {
+    // Puts every instance that took the new version back on the previous one.
     const tookNew = ids.filter((id) => installsOf(account, [id], NEW).some((i) => 'status' in i && (i as { status: string }).status === 'Success'));
     expect(tookNew.length).toBeGreaterThan(0);
     for (const id of ids) expect(account.agent(id).version, id).toBe(OLD);
     for (const id of tookNew) expect(account.record(id)).toMatchObject({ agentVersion: OLD, status: 'configured' });
-  });
 
-  it('keeps the rolled-back version from sweeps and new instances', async () => {
+    // Keeps the rolled-back version from sweeps and new instances.
     const late = account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId;
     await stack.settle();
     const report = await stack.reconcile();
