@@ -10,6 +10,8 @@ const ISOLATED = [
   'test/cli/**/*.test.ts',
   'test/functions/**/*.test.ts',
   'test/template/**/*.test.ts',
+  // Packages the template (the run's cache) and loads serverless/*.cjs, which read the working directory when loaded.
+  'test/iam/**/*.test.ts',
   'test/local/sdk-retry.test.ts',
   // Spies on process.cwd, which serverless/agent-configs.cjs reads once when it loads: it needs its own module graph.
   'test/agent/package-stage.test.ts',

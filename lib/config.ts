@@ -13,6 +13,19 @@ export const ALLOWED_RETENTION_DAYS = [
 /** A configuration name, also the selector tag's value. Tag values are untrusted: this is the gate. */
 export const CONFIG_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
+/**
+ * An exact CloudWatch agent version, as the agent reports it (`amazon-cloudwatch-agent-ctl -a
+ * status` prints the CWAGENT_VERSION file: aws/amazon-cloudwatch-agent
+ * packaging/dependencies/amazon-cloudwatch-agent-ctl, cwa_status) and as Distributor names the
+ * AmazonCloudWatchAgent package's versions, e.g. 1.300032.2b361. Digits, letters and dots only:
+ * the same pattern guards the document's agentVersion parameter (agent/document.yml), so a value
+ * with a shell metacharacter is refused here, at package time and cold start, before SSM refuses it.
+ */
+export const AGENT_VERSION_PATTERN = /^[0-9]{1,4}(\.[0-9A-Za-z]{1,32}){1,3}$/;
+
+/** The stage setting that leaves the version to Distributor: whatever it publishes as newest. */
+export const LATEST_AGENT = 'latest';
+
 /** The two AWS managed policies the agent's role needs: one to write metrics and logs, one to be managed by SSM. */
 export const REQUIRED_POLICY_ARNS = [
   'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
@@ -43,7 +56,12 @@ const settingsSchema = z.object({
   accountId: z.string().check(z.regex(/^[0-9]{12}$/, 'must be a 12-digit account id')),
   selectorTagKey: z.string().check(z.minLength(1), z.maxLength(128)),
   profileMode: z.enum(['report', 'attach', 'replace']),
-  onDeselect: z.enum(['leave', 'stop']),
+  onDeselect: z.enum(['leave', 'stop', 'uninstall']),
+  agentVersion: z.string().check(
+    z.refine((value) => value === LATEST_AGENT || AGENT_VERSION_PATTERN.test(value), {
+      message: `must be ${LATEST_AGENT} or an exact agent version like 1.300032.2b361 (${AGENT_VERSION_PATTERN.source})`,
+    }),
+  ),
   defaultRetentionDays: retention,
   logGroupClass: z.enum(['STANDARD', 'INFREQUENT_ACCESS']),
   logGroupKmsKeyArn: z.optional(z.string().check(z.startsWith('arn:aws'))),
@@ -84,6 +102,7 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   selectorTagKey: ['FLEETWATCH_SELECTOR_TAG_KEY', undefined],
   profileMode: ['FLEETWATCH_PROFILE_MODE', 'report'],
   onDeselect: ['FLEETWATCH_ON_DESELECT', 'leave'],
+  agentVersion: ['FLEETWATCH_AGENT_VERSION', LATEST_AGENT],
   defaultRetentionDays: ['FLEETWATCH_DEFAULT_RETENTION_DAYS', '30'],
   logGroupClass: ['FLEETWATCH_LOG_GROUP_CLASS', 'STANDARD'],
   logGroupKmsKeyArn: ['FLEETWATCH_LOG_GROUP_KMS_KEY_ARN', undefined],
@@ -192,6 +211,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     selectorTagKey: defaultSelectorTagKey(stage),
     profileMode: 'report',
     onDeselect: 'leave',
+    agentVersion: LATEST_AGENT,
     defaultRetentionDays: 30,
     logGroupClass: 'STANDARD',
     managedProfileName: `fleetwatch-${stage}-agent`,

@@ -116,6 +116,8 @@ export interface CommandInvocation {
   output?: string;
   /** When SSM took the command (ms since the epoch). */
   requestedAt?: number;
+  /** The agent version the command's status step reported (agent/document.yml reportAgentStatus), when it ran. */
+  agentVersion?: string;
 }
 
 export interface SsmPort {
@@ -168,8 +170,8 @@ export interface LogsPort {
   listTags(logGroupArn: string): Promise<Record<string, string>>;
 }
 
-/** The agent actions the service's SSM document performs. */
-export type AgentAction = 'install-and-configure' | 'configure' | 'restart' | 'stop';
+/** The agent actions the service's SSM document performs; uninstall stops the agent and removes its package. */
+export type AgentAction = 'install-and-configure' | 'configure' | 'restart' | 'stop' | 'uninstall';
 
 /**
  * Whether agents are really sending. Both calls cover the whole fleet in pages, never one call
@@ -207,6 +209,8 @@ export interface InFlightCommand {
   sentAt: number;
   /** Sent at a version whose rollout was over: its outcome counts in no rollout. */
   rolledOut?: boolean;
+  /** The exact agent version the command installs (an install with the stage's agentVersion pinned). */
+  agentVersion?: string;
   /** After this the claim is void (a command outcome that never arrives must not block forever). */
   leaseExpiresAt: number;
 }
@@ -219,6 +223,10 @@ export interface InstanceRecord {
   targetVersion?: number;
   appliedConfig?: string;
   appliedVersion?: number;
+  /** The agent version the instance last reported running (its command's status step); undefined: not known yet. */
+  agentVersion?: string;
+  /** The agent version the last install asked for; with attempts > 0 and another agentVersion, it failed to take. */
+  targetAgentVersion?: string;
   inFlight?: InFlightCommand;
   /** Failed attempts at the current target; reset when the target changes or a command succeeds. */
   attempts: number;
@@ -252,13 +260,23 @@ export type RolloutStatus =
   | 'rolled-back' //  failures passed the threshold: stopped, instances sent back to goodVersion
   | 'rejected'; //    the version failed the validator: nothing was sent
 
-/** One item per configuration: the rollout of its newest parameter version. */
+/**
+ * What a rollout is of: a configuration (its Parameter Store version, a number) or the agent
+ * itself (AGENT_ROLLOUT, an exact agent version, a string). One rollout record per subject.
+ */
+export type RolloutVersion = number | string;
+
+/** The rollout subject of the agent's own version; '@' is not in any configuration name (CONFIG_NAME_PATTERN). */
+export const AGENT_ROLLOUT = '@agent';
+
+/** One item per configuration (and one for the agent): the rollout of its newest version. */
 export interface RolloutRecord {
+  /** The subject: a configuration name, or AGENT_ROLLOUT. */
   configName: string;
-  version: number;
+  version: RolloutVersion;
   status: RolloutStatus;
   /** The last version that rolled out; the rollback target. Undefined before the first success. */
-  goodVersion?: number;
+  goodVersion?: RolloutVersion;
   /** Instances that selected the configuration when the rollout started. */
   total: number;
   sent: number;

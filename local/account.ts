@@ -27,7 +27,7 @@ import type { AccountBackend } from './ports/backend.js';
 import { buildPorts, type PortsOptions } from './ports/index.js';
 import { seededRandom, type Random } from './random.js';
 import type { RateLimit } from './rate.js';
-import { CLOUDWATCH_AGENT_SERVER_POLICY, newAgentState, runDocument, type AgentState } from './world/agent.js';
+import { agentStatusOutput, CLOUDWATCH_AGENT_SERVER_POLICY, newAgentState, runDocument, type AgentState } from './world/agent.js';
 import {
   CommandWorld,
   type CommandEvent,
@@ -47,11 +47,16 @@ import { ROLLOUT_KEY_PREFIX, TableWorld } from './world/table.js';
 
 const SSM_CORE_POLICY = REQUIRED_POLICY_ARNS[1];
 
+/** Distributor's newest AmazonCloudWatchAgent in a new simulated account. */
+export const DEFAULT_LATEST_AGENT_VERSION = '1.300032.2b361';
+
 export interface SimulatedAccountOptions {
   /** Default: a new auto-advancing VirtualClock. */
   clock?: VirtualClock;
   /** Seeds faults, retry jitter and command outcome dice. Default 1. */
   seed?: number;
+  /** The newest AmazonCloudWatchAgent version Distributor publishes. Default DEFAULT_LATEST_AGENT_VERSION. */
+  latestAgentVersion?: string;
   accountId?: string;
   region?: string;
   /** How long a new instance profile stays invisible to EC2. Default 10 s. */
@@ -145,6 +150,7 @@ export class SimulatedAccount implements AccountBackend {
   private readonly agents = new Map<string, AgentState>();
   private readonly instanceOutcome = new Map<string, CommandOutcomePolicy>();
   private commandOutcome: CommandOutcomePolicy | undefined;
+  private latestAgentVersion: string;
   private readonly options: Required<Pick<SimulatedAccountOptions, 'iamPropagationDelayMs' | 'registrationDelayMs' | 'associationDelayMs'>> &
     Pick<SimulatedAccountOptions, 'latencyMs' | 'retry'>;
 
@@ -169,6 +175,7 @@ export class SimulatedAccount implements AccountBackend {
       retry: options.retry,
     };
     this.commandOutcome = options.commandOutcome;
+    this.latestAgentVersion = options.latestAgentVersion ?? DEFAULT_LATEST_AGENT_VERSION;
     this.meter = new CallMeter(this.clock, this.random, options.rates, options.faults);
     this.ec2 = new Ec2World(this.region);
     this.logs = new LogsWorld(`arn:aws:logs:${this.region}:${this.accountId}:log-group:`);
@@ -191,6 +198,8 @@ export class SimulatedAccount implements AccountBackend {
         return agent.commandsRun;
       },
       runOnAgent: (id, documentName, parameters) => this.runOnAgent(id, documentName, parameters),
+      agentStatus: (id, documentName) =>
+        documentName === 'AWS-ConfigureAWSPackage' || documentName === 'AmazonCloudWatch-ManageAgent' ? undefined : agentStatusOutput(this.agentOf(id)),
       invocationEvents: this.invocationListeners,
       commandEvents: this.commandListeners,
     });
@@ -434,6 +443,11 @@ export class SimulatedAccount implements AccountBackend {
     return this.registration.isRegistered(instanceId);
   }
 
+  /** Distributor publishes a new AmazonCloudWatchAgent: an install that names no version gets it. */
+  publishAgentVersion(version: string): void {
+    this.latestAgentVersion = version;
+  }
+
   /** The agent on the instance as the SSM documents left it (a copy). */
   agent(instanceId: string): AgentState {
     return { ...this.agentOf(instanceId) };
@@ -600,6 +614,7 @@ export class SimulatedAccount implements AccountBackend {
       documentName,
       parameters,
       now: this.clock.now(),
+      latestAgentVersion: this.latestAgentVersion,
       readParameter: (location) => this.parameters.resolve(location),
       // CloudWatchAgentServerPolicy grants ssm:GetParameter on parameter/AmazonCloudWatch-* only.
       mayRead: (name) =>

@@ -1,5 +1,5 @@
 /** The simulated account's public surface, for local/main.ts, tests and benchmarks. */
-export { SimulatedAccount } from './account.js';
+export { SimulatedAccount, DEFAULT_LATEST_AGENT_VERSION } from './account.js';
 export type {
   AccountStats,
   InstanceStateEvent,

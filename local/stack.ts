@@ -137,6 +137,14 @@ export class SimulatedStack {
   }
 
   /**
+   * A deploy that changes stage settings (e.g. `--param agentVersion=...`): every function's next
+   * cold start reads them. Nothing else runs until the next event, work item or reconcile.
+   */
+  redeploy(settings: Partial<Settings>): void {
+    Object.assign(this.settings, settings);
+  }
+
+  /**
    * Ports for one simulated Lambda: each gets its own retry state, as each execution environment
    * does. `caller` names the function (serverless/iam.cjs) for the record of authorizations.
    */

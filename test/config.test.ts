@@ -51,6 +51,19 @@ describe('loadSettings', () => {
     expect(problems).toContain('FLEETWATCH_MAX_ERRORS');
   });
 
+  it('takes latest (the default) or an exact agent version, and refuses one with shell metacharacters before SSM does', () => {
+    expect(loadSettings(minimal).agentVersion).toBe('latest');
+    expect(loadSettings({ ...minimal, FLEETWATCH_AGENT_VERSION: '1.300032.2b361' }).agentVersion).toBe('1.300032.2b361');
+    for (const bad of ['1.300032.2b361; reboot', '1.3$(curl x)', '`id`', '1.2 && true', 'newest']) {
+      expect(() => loadSettings({ ...minimal, FLEETWATCH_AGENT_VERSION: bad }), bad).toThrow(/FLEETWATCH_AGENT_VERSION must be latest or an exact agent version/);
+    }
+  });
+
+  it('takes onDeselect uninstall beside leave and stop', () => {
+    expect(loadSettings({ ...minimal, FLEETWATCH_ON_DESELECT: 'uninstall' }).onDeselect).toBe('uninstall');
+    expect(() => loadSettings({ ...minimal, FLEETWATCH_ON_DESELECT: 'remove' })).toThrow(/FLEETWATCH_ON_DESELECT/);
+  });
+
   it('rejects a configuration name that a tag could never select', () => {
     expect(() => loadSettings({ ...minimal, FLEETWATCH_CONFIG_NAMES: 'web,../x' })).toThrow(/FLEETWATCH_CONFIG_NAMES/);
   });

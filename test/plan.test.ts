@@ -37,6 +37,7 @@ const configs: ConfigSet = {
     ],
   ]),
   unusable: new Map([['windows', { configName: 'windows', parameterName: 'AmazonCloudWatch-fleetwatch-dev-windows', version: 2, problems: ['x: bad'] }]]),
+  agent: {},
 };
 
 function instance(overrides: Partial<ObservedInstance> & { tag?: string | null; state?: string } = {}): ObservedInstance {
@@ -85,6 +86,7 @@ function planFor(
     origin?: PlanInput['origin'];
     logGroups?: Map<string, LogGroup>;
     silence?: Map<string, string>;
+    agent?: PlanInput['agent'];
   } = {},
 ): Action[] {
   const settings = testSettings(options.settings);
@@ -96,6 +98,7 @@ function planFor(
     instances: [{ ...observed, selection: selectionOf(observed.instance, configs, settings) }],
     logGroups: options.logGroups ?? allGroups,
     ...(options.silence && { silence: options.silence }),
+    ...(options.agent && { agent: options.agent }),
   });
 }
 
@@ -259,6 +262,7 @@ describe('plan: one instance, one situation each', () => {
     { name: 'terminated, record closed: nothing', observed: instance({ state: 'terminated', record: record({ status: 'closed' }) }), expected: [] },
     { name: 'deselected, onDeselect leave: record it', observed: instance({ tag: null }), expected: ['deselect'] },
     { name: 'deselected, onDeselect stop: stop the agent', observed: instance({ tag: null }), options: { settings: { onDeselect: 'stop' } }, expected: ['stop'] },
+    { name: 'deselected, onDeselect uninstall: stop and uninstall the agent', observed: instance({ tag: null }), options: { settings: { onDeselect: 'uninstall' } }, expected: ['uninstall'] },
   ];
 
   it.each(cases)('$name', ({ observed, options, expected }) => {
@@ -340,6 +344,31 @@ describe('plan: details that matter', () => {
   it('is deterministic: the same input gives the same plan', () => {
     const observed = instance({ association: undefined, profile: undefined, managed: undefined, record: undefined });
     expect(planFor(observed, { logGroups: new Map() })).toEqual(planFor(observed, { logGroups: new Map() }));
+  });
+});
+
+describe('plan: the agent version', () => {
+  const OLD = '1.300031.1b100';
+  const NEW = '1.300032.2b361';
+  const cases: { name: string; record: Partial<InstanceRecord>; agent: PlanInput['agent']; origin?: PlanInput['origin']; expected: Action['kind'][] }[] = [
+    { name: 'runs the standing version: nothing', record: { agentVersion: NEW }, agent: { version: NEW }, expected: [] },
+    { name: '"latest": versions are not managed, nothing', record: { agentVersion: OLD }, agent: {}, expected: [] },
+    { name: 'on another version (drift): install the standing one', record: { agentVersion: OLD }, agent: { version: NEW }, expected: ['install-and-configure'] },
+    { name: 'no version reported yet (an old record): install the standing one', record: {}, agent: { version: NEW }, expected: ['install-and-configure'] },
+    { name: 'on another version while its rollout runs: the rollout paces it, a sweep leaves it', record: { agentVersion: OLD }, agent: { version: NEW, rolloutInProgress: true }, expected: [] },
+    { name: 'the rollout itself plans it', record: { agentVersion: OLD }, agent: { version: NEW, rolloutInProgress: true }, origin: 'rollout', expected: ['install-and-configure'] },
+    { name: 'its upgrade failed during the rollout: neither retried nor marked configured', record: { status: 'pending', agentVersion: OLD, targetAgentVersion: NEW, attempts: 1 }, agent: { version: NEW, rolloutInProgress: true }, expected: [] },
+    { name: 'failed at the standing version after its retries: left failed', record: { status: 'failed', agentVersion: OLD, targetAgentVersion: NEW, attempts: 3 }, agent: { version: NEW }, expected: [] },
+    { name: 'after a rollback: the instance that took the bad version goes back', record: { agentVersion: NEW }, agent: { version: OLD, heldBack: { version: NEW, why: 'rolled back' } }, expected: ['install-and-configure'] },
+  ];
+  it.each(cases)('$name', ({ record: fields, agent, origin, expected }) => {
+    const actions = planFor(instance({ record: record(fields) }), { agent, ...(origin && { origin }) });
+    expect(kinds(actions)).toEqual(expected);
+    if (expected[0] === 'install-and-configure') expect(actions[0]).toMatchObject({ agentVersion: agent?.version, reason: 'agent version drift' });
+  });
+
+  it('a new instance gets the standing version at its install', () => {
+    expect(planFor(instance({ record: undefined }), { agent: { version: NEW, rolloutInProgress: true } })[0]).toMatchObject({ kind: 'install-and-configure', agentVersion: NEW });
   });
 });
 

@@ -85,6 +85,7 @@ function phaseOf(action: Action): Phase {
     case 'configure':
     case 'restart':
     case 'stop':
+    case 'uninstall':
       return 'agent';
     default:
       return 'record';
@@ -209,7 +210,7 @@ async function sendAgentCommands(
 ): Promise<ActionOutcome[]> {
   const groups = new Map<string, AgentCommand[]>();
   for (const command of commands) {
-    const key = `${command.kind}|${command.parameterName ?? ''}|${command.version ?? ''}`;
+    const key = `${command.kind}|${command.parameterName ?? ''}|${command.version ?? ''}|${command.agentVersion ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), command]);
   }
   const outcomes: ActionOutcome[] = [];
@@ -257,7 +258,7 @@ async function sendGroup(
       parameters: documentParameters(first),
       maxConcurrency: options.maxConcurrency ?? settings.maxConcurrency,
       maxErrors: options.maxErrors ?? '100%',
-      comment: `fleetwatch ${first.kind} ${first.configName ?? ''} v${first.version ?? ''}`.slice(0, 100),
+      comment: `fleetwatch ${first.kind} ${first.configName ?? ''} v${first.version ?? ''}${first.agentVersion ? ` agent ${first.agentVersion}` : ''}`.slice(0, 100),
     });
 
   // One SendCommand per batch of 50 (its limit), called here rather than split inside the port,
@@ -331,6 +332,7 @@ function claim(command: AgentCommand, claimId: string, ports: Ports, settings: S
           ...(command.version !== undefined && { version: command.version }),
           ...(command.forSilence && { forSilence: true }),
           ...(command.rolledOut && { rolledOut: true }),
+          ...(command.agentVersion !== undefined && { agentVersion: command.agentVersion }),
           claimId,
           leaseMs: settings.commandLeaseMinutes * MINUTE_MS,
           ...(command.plannedFrom && { plannedFrom: command.plannedFrom }),

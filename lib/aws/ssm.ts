@@ -20,6 +20,7 @@ import type {
   SsmPort,
 } from '../ports.js';
 import { chunk, collectPages } from './batch.js';
+import { agentVersionOfStatus } from '../model/agent-version.js';
 import { callAws, undefinedIfNotFound } from './errors.js';
 
 /** SendCommand takes at most 50 InstanceIds; beyond that SSM wants Targets, which we do not use. */
@@ -36,6 +37,8 @@ const COMMENT_MAX = 100;
 const OUTPUT_MAX = 2000;
 
 const NOT_FAILED_PLUGIN = new Set(['Pending', 'InProgress', 'Success']);
+/** The step of agent/document.yml that prints `amazon-cloudwatch-agent-ctl -a status`; a plugin is named after its step. */
+export const AGENT_STATUS_STEP = 'reportAgentStatus';
 
 export function createSsmPort(client: SSMClient, log: Log): SsmPort {
   const describe = (ids?: string[]) =>
@@ -162,6 +165,7 @@ function toInvocation(commandId: string, invocation: SdkInvocation): CommandInvo
   // The first step that ended other than in success is the one whose output says why.
   const failing = invocation.CommandPlugins?.find((plugin) => plugin.Status !== undefined && !NOT_FAILED_PLUGIN.has(plugin.Status));
   const output = failing?.Output?.trim().slice(0, OUTPUT_MAX);
+  const agentVersion = agentVersionOfStatus(invocation.CommandPlugins?.find((plugin) => plugin.Name === AGENT_STATUS_STEP && plugin.Status === 'Success')?.Output);
   return {
     commandId: invocation.CommandId ?? commandId,
     instanceId: invocation.InstanceId ?? '',
@@ -169,5 +173,6 @@ function toInvocation(commandId: string, invocation: SdkInvocation): CommandInvo
     ...(invocation.StatusDetails && { statusDetails: invocation.StatusDetails }),
     ...(output && { output }),
     ...(invocation.RequestedDateTime && { requestedAt: invocation.RequestedDateTime.getTime() }),
+    ...(agentVersion && { agentVersion }),
   };
 }

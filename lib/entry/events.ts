@@ -8,7 +8,7 @@ import { InvalidInputError } from '../errors.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
 import { instancesSelecting } from '../observation/observe.js';
 import { settleCommandOutcome, type OutcomeEffect } from '../outcomes/settle.js';
-import { TERMINAL_INVOCATION_STATUSES, type Ports } from '../ports.js';
+import { TERMINAL_INVOCATION_STATUSES, type Ports, type RolloutVersion } from '../ports.js';
 import { startRollout } from '../rollout/rollout.js';
 import {
   commandInvocationSchema,
@@ -21,7 +21,7 @@ import {
 
 export type EventEffect =
   | { effect: 'enqueued'; instanceId: string; reason: string }
-  | { effect: 'enqueued'; rollout: string; version: number; reason: string }
+  | { effect: 'enqueued'; rollout: string; version: RolloutVersion; reason: string }
   | { effect: 'ignored'; instanceId?: string; reason: string }
   | { effect: 'outcome'; instanceId: string; commandId: string; outcome: OutcomeEffect };
 
@@ -69,19 +69,16 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
   // about it (an id SSM does not know makes ListCommandInvocations fail, and the event be retried).
   const record = await ports.state.get(instanceId);
   if (record?.inFlight?.commandId !== commandId) return { effect: 'outcome', instanceId, commandId, outcome: 'ignored' };
-  let statusDetails: string | undefined;
-  let output: string | undefined;
-  if (detail.status !== 'Success') {
-    const invocation = (await ports.ssm.listCommandInvocations(commandId)).find((i) => i.instanceId === instanceId);
-    statusDetails = invocation?.statusDetails;
-    output = invocation?.output;
-  }
+  // The event carries neither the failure text nor the agent version the command's status step
+  // reported: both are read back with the invocation, success or not.
+  const invocation = (await ports.ssm.listCommandInvocations(commandId)).find((i) => i.instanceId === instanceId);
   const outcome = {
     commandId,
     instanceId,
     status: detail.status,
-    ...(statusDetails !== undefined && { statusDetails }),
-    ...(output !== undefined && { output }),
+    ...(detail.status !== 'Success' && invocation?.statusDetails !== undefined && { statusDetails: invocation.statusDetails }),
+    ...(detail.status !== 'Success' && invocation?.output !== undefined && { output: invocation.output }),
+    ...(invocation?.agentVersion !== undefined && { agentVersion: invocation.agentVersion }),
   };
   // The record just read is the one to settle: no second read.
   const settled = await settleCommandOutcome(ports, settings, outcome, { record });

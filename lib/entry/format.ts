@@ -109,6 +109,22 @@ const STATUS_TONES: Record<string, Tone> = { configured: 'green', failed: 'red',
  * A fleet status as a person reads it: one row per configuration (standing version, rollout,
  * instances per bucket), the records by status, then the latest problems.
  */
+/** One line on the agent's own version, and one on how many instances report each. */
+function formatAgent(agent: NonNullable<FleetStatus['agent']>, options: { color?: boolean }): string {
+  const standing = agent.standingVersion ?? (agent.setting === 'latest' ? 'latest (not managed)' : 'none');
+  const rollout = agent.rollout
+    ? `; rollout of ${agent.rollout.version} ${agent.rollout.status}` +
+      (agent.rollout.status === 'in-progress' ? `, sent ${agent.rollout.sent}/${agent.rollout.total}` : '') +
+      // A rolled-back version's reason is on its "held back" line.
+      (agent.rollout.reason && !agent.heldBack ? `: ${agent.rollout.reason}` : '')
+    : '';
+  const versions = Object.entries(agent.versions).sort(([, a], [, b]) => b - a);
+  const lines = [`agent version: ${standing} (setting ${agent.setting})${rollout}`];
+  if (agent.heldBack) lines.push(paint(`agent ${agent.heldBack.version} held back: ${agent.heldBack.why}`, 'yellow', options.color));
+  lines.push(versions.length ? `instances by agent version: ${versions.map(([version, n]) => `${version} ${n}`).join(', ')}` : 'no agent versions reported yet');
+  return lines.join('\n');
+}
+
 export function formatStatus(status: FleetStatus, options: { color?: boolean } = {}): string {
   const count = (n: number) => (n === 0 ? '-' : String(n));
   // "sent 20/40" tells how far a rollout in progress is. Once it is over, the instance columns say
@@ -144,6 +160,7 @@ export function formatStatus(status: FleetStatus, options: { color?: boolean } =
       },
     ),
   ];
+  if (status.agent) parts.push('', formatAgent(status.agent, options));
   for (const c of status.configurations) {
     if (c.heldBack) parts.push(paint(`${c.configName}: v${c.heldBack.version} held back: ${c.heldBack.why}`, 'yellow', options.color));
     if (c.rollout?.reason) parts.push(paint(`${c.configName}: rollout of v${c.rollout.version} ${c.rollout.status}: ${c.rollout.reason}`, 'yellow', options.color));

@@ -10,6 +10,7 @@ import { execute, type ActionOutcome } from '../apply/execute.js';
 import type { InstanceScope } from '../model/observed.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups, observeSilence } from '../observation/observe.js';
 import { settleInFlight } from '../outcomes/settle.js';
+import { startAgentRollout } from '../rollout/rollout.js';
 import { instanceOf, plan, type Action, type PlanOrigin, type PlannedInstance, type RequestedAction } from '../planning/plan.js';
 import type { Ports } from '../ports.js';
 import { chunk } from '../support/chunk.js';
@@ -82,6 +83,9 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
     throw new InvalidInputError(`config ${JSON.stringify(scopedConfig)} is not a configuration of stage ${settings.stage} (known: ${settings.configNames.join(', ')}); nothing was changed`);
   }
   const configs = await observeConfigSet(ports, settings);
+  // A deploy that changed the stage's agentVersion starts its rollout at the first reconcile after
+  // it (the agent's rollout record, read with the configuration set, names another version).
+  if (!request.dryRun && configs.agent.rolloutInProgress && configs.agent.awaitingRollout) await startAgentRollout(ports, settings);
   let observed = await observeInstances(ports, settings, request.scope);
   if (request.maxInstances !== undefined && observed.length > request.maxInstances) {
     throw new ScopeTooLargeError(
@@ -122,6 +126,7 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
     instances: planned,
     logGroups,
     ...(silence && { silence }),
+    agent: configs.agent,
   });
 
   if (!request.dryRun && planned.length > (request.fanOutAbove ?? FAN_OUT_ABOVE)) {

@@ -5,7 +5,7 @@
  */
 import type { Settings } from '../config.js';
 import { observeConfigSet } from '../observation/observe.js';
-import type { InstanceRecord, Ports, RecordStatus, RolloutRecord } from '../ports.js';
+import { AGENT_ROLLOUT, type InstanceRecord, type Ports, type RecordStatus, type RolloutRecord } from '../ports.js';
 
 export interface ConfigurationStatus {
   configName: string;
@@ -21,8 +21,25 @@ export interface ConfigurationStatus {
 
 export type InstanceBucket = 'current' | 'behind' | 'pending' | 'inFlight' | 'failed' | 'unreachable';
 
+/** The agent's own version: the stage's setting, the version that stands, its rollout, and what instances report. */
+export interface AgentStatus {
+  /** The stage's agentVersion: "latest" or an exact version. */
+  setting: string;
+  /** The exact version instances are brought to; undefined with "latest" (or nothing to fall back to). */
+  standingVersion?: string;
+  heldBack?: { version: string; why: string };
+  rollout?: ConfigurationStatus['rollout'];
+  /** Instances (records not closed or deselected) per agent version they reported; "unknown": none reported yet. */
+  versions: Record<string, number>;
+}
+
+/** The key of `versions` for records that have not reported a version. */
+export const UNKNOWN_AGENT_VERSION = 'unknown';
+
 export interface FleetStatus {
   configurations: ConfigurationStatus[];
+  /** Absent in the answer of a reconcile function deployed before agent versions were reported. */
+  agent?: AgentStatus;
   /** Records by status, whatever their configuration (invalid selections and drift included). */
   byStatus: Record<string, number>;
   /** The latest problems, one per instance, newest first (capped). */
@@ -39,7 +56,7 @@ export async function fleetStatus(ports: Ports, settings: Settings, problemLimit
   const [configs, records, rollouts] = await Promise.all([
     observeConfigSet(ports, settings),
     ports.state.list(),
-    ports.rollouts.getMany(settings.configNames),
+    ports.rollouts.getMany([...settings.configNames, AGENT_ROLLOUT]),
   ]);
   const rolloutOf = new Map(rollouts.map((rollout) => [rollout.configName, rollout]));
 
@@ -58,20 +75,24 @@ export async function fleetStatus(ports: Ports, settings: Settings, problemLimit
       ...(usable && { standingVersion: usable.version }),
       ...(usable?.heldBack && { heldBack: usable.heldBack }),
       ...(unusable && { problems: unusable.problems }),
-      ...(rollout && {
-        rollout: {
-          version: rollout.version,
-          status: rollout.status,
-          total: rollout.total,
-          sent: rollout.sent,
-          succeeded: rollout.succeeded,
-          failed: rollout.failed,
-          ...(rollout.reason && { reason: rollout.reason }),
-        },
-      }),
+      ...(rollout && { rollout: rolloutStatus(rollout) }),
       instances,
     };
   });
+  const agentRollout = rolloutOf.get(AGENT_ROLLOUT);
+  const versions: Record<string, number> = {};
+  for (const record of records) {
+    if (record.status === 'closed' || record.status === 'deselected') continue;
+    const version = record.agentVersion ?? UNKNOWN_AGENT_VERSION;
+    versions[version] = (versions[version] ?? 0) + 1;
+  }
+  const agent: AgentStatus = {
+    setting: settings.agentVersion,
+    ...(configs.agent.version !== undefined && { standingVersion: configs.agent.version }),
+    ...(configs.agent.heldBack && { heldBack: configs.agent.heldBack }),
+    ...(agentRollout && { rollout: rolloutStatus(agentRollout) }),
+    versions,
+  };
 
   const byStatus: Record<string, number> = {};
   for (const record of records) byStatus[record.status] = (byStatus[record.status] ?? 0) + 1;
@@ -85,7 +106,19 @@ export async function fleetStatus(ports: Ports, settings: Settings, problemLimit
       ...(record.configName && { configName: record.configName }),
       error: record.lastError!,
     }));
-  return { configurations, byStatus, problems };
+  return { configurations, agent, byStatus, problems };
+}
+
+function rolloutStatus(rollout: RolloutRecord): NonNullable<ConfigurationStatus['rollout']> {
+  return {
+    version: rollout.version,
+    status: rollout.status,
+    total: rollout.total,
+    sent: rollout.sent,
+    succeeded: rollout.succeeded,
+    failed: rollout.failed,
+    ...(rollout.reason && { reason: rollout.reason }),
+  };
 }
 
 function bucketOf(record: InstanceRecord, standingVersion: number | undefined): InstanceBucket {

@@ -74,6 +74,8 @@ export interface ClaimInput {
   forSilence?: boolean;
   /** The version's rollout is over: the outcome counts in no rollout. */
   rolledOut?: boolean;
+  /** The exact agent version the command installs. */
+  agentVersion?: string;
   claimId: string;
   leaseMs: number;
   plannedFrom?: PlannedFrom;
@@ -84,12 +86,15 @@ export function claim(record: InstanceRecord | undefined, input: ClaimInput, now
   if (leaseHeld(record, now)) return unchanged(IN_FLIGHT);
   if (!planStillHolds(record, input.plannedFrom)) return unchanged(RECORD_CHANGED);
   const draft = draftOf(record, input.instanceId, now);
-  const sameTarget = draft.configName === input.configName && draft.targetVersion === input.version;
+  const aboutTheAgentOnly = input.action === 'stop' || input.action === 'uninstall';
+  const sameAgentTarget = input.agentVersion === undefined || draft.targetAgentVersion === input.agentVersion;
+  const sameTarget = draft.configName === input.configName && draft.targetVersion === input.version && sameAgentTarget;
   return {
     ...draft,
     status: 'in-flight',
-    // A stop is about the agent, not a target: the record keeps what it was configured for.
-    ...(input.action !== 'stop' && { configName: input.configName, targetVersion: input.version }),
+    // A stop or uninstall is about the agent, not a target: the record keeps what it was configured for.
+    ...(!aboutTheAgentOnly && { configName: input.configName, targetVersion: input.version }),
+    ...(input.agentVersion !== undefined && { targetAgentVersion: input.agentVersion }),
     attempts: sameTarget ? draft.attempts : 0,
     ...(input.forSilence && { silenceRestartAt: now }),
     inFlight: {
@@ -100,6 +105,7 @@ export function claim(record: InstanceRecord | undefined, input: ClaimInput, now
       ...(input.configName !== undefined && { configName: input.configName }),
       ...(input.version !== undefined && { version: input.version }),
       ...(input.rolledOut && { rolledOut: true }),
+      ...(input.agentVersion !== undefined && { agentVersion: input.agentVersion }),
     },
   };
 }
@@ -125,6 +131,8 @@ export interface OutcomeInput {
   status: string;
   statusDetails?: string;
   output?: string;
+  /** The agent version the command's status step reported, when it did. */
+  agentVersion?: string;
   maxAttempts: number;
 }
 
@@ -134,7 +142,7 @@ export interface OutcomeInput {
  */
 export function settleOutcome(record: InstanceRecord | undefined, input: OutcomeInput, now: number): Next {
   if (!record?.inFlight || record.inFlight.commandId !== input.commandId) return unchanged(NOT_THIS_COMMAND);
-  return finish(record, record.inFlight, input.status === 'Success', describeFailure(input), input.maxAttempts, now);
+  return finish(record, record.inFlight, input.status === 'Success', describeFailure(input), input.maxAttempts, now, input.agentVersion);
 }
 
 /** The lease ran out with no outcome: the command counts as failed (a retry, or failed for good). */
@@ -145,13 +153,30 @@ export function expireLease(record: InstanceRecord | undefined, input: { maxAtte
   return finish(record, record.inFlight, false, `command ${name} TimedOut (no outcome before the lease expired)`, input.maxAttempts, now);
 }
 
-function finish(record: InstanceRecord, inFlight: InFlightCommand, succeeded: boolean, failure: string, maxAttempts: number, now: number): RecordDraft {
-  const { inFlight: _inFlight, ...rest } = draftOf(record, record.instanceId, now);
+/**
+ * Settles the command in flight. The agent version is what the instance reported, whatever the
+ * outcome (a failed upgrade may have left the old version, or none): the record says what runs.
+ */
+function finish(
+  record: InstanceRecord,
+  inFlight: InFlightCommand,
+  succeeded: boolean,
+  failure: string,
+  maxAttempts: number,
+  now: number,
+  reportedAgentVersion?: string,
+): RecordDraft {
+  const { inFlight: _inFlight, ...settled } = draftOf(record, record.instanceId, now);
+  const rest = reportedAgentVersion === undefined ? settled : { ...settled, agentVersion: reportedAgentVersion };
   if (succeeded) {
     const { waitingSince: _w, lastError: _e, ...clean } = rest;
     if (inFlight.action === 'stop') {
       const { appliedConfig: _c, appliedVersion: _v, ...stopped } = clean;
       return { ...stopped, status: 'deselected', attempts: 0 };
+    }
+    if (inFlight.action === 'uninstall') {
+      const { appliedConfig: _c, appliedVersion: _v, agentVersion: _a, targetAgentVersion: _t, ...removed } = clean;
+      return { ...removed, status: 'deselected', attempts: 0 };
     }
     // A new configuration is a fresh start for the silence check; the silence restart is not.
     const { silenceRestartAt: _s, ...fresh } = clean;

@@ -1,7 +1,7 @@
 /** The work queue's message body. Parsed strictly: the queue is ours, so anything else is a bug. */
 import { CONFIG_NAME_PATTERN } from '../config.js';
 import { InvalidInputError } from '../errors.js';
-import type { WorkItem } from '../ports.js';
+import { AGENT_ROLLOUT, type WorkItem } from '../ports.js';
 import { COMMAND_ID_PATTERN, INSTANCE_ID_PATTERN } from './ids.js';
 import { CLAIM_PREFIX } from './lifecycle.js';
 import * as z from '../schema.js';
@@ -21,7 +21,8 @@ const workItemSchema = z.union([
     claimId: z.optional(z.string().check(z.regex(CLAIM_ID_PATTERN))),
     ...common,
   }),
-  z.strictObject({ rollout: z.string().check(z.regex(CONFIG_NAME_PATTERN)), ...common }),
+  // A configuration's rollout, or the agent's own (AGENT_ROLLOUT).
+  z.strictObject({ rollout: z.union([z.string().check(z.regex(CONFIG_NAME_PATTERN)), z.literal(AGENT_ROLLOUT)]), ...common }),
   z.strictObject({
     instanceIds: z.array(z.string().check(z.regex(INSTANCE_ID_PATTERN))).check(z.minLength(1), z.maxLength(MAX_BATCH_IDS)),
     silence: z.optional(z.record(z.string().check(z.regex(INSTANCE_ID_PATTERN)), z.string().check(z.maxLength(500)))),

@@ -5,11 +5,11 @@
  */
 import { resolveLogGroupName, telemetrySignals, validateAgentConfig } from '../agent/index.js';
 import { parameterName, type Settings } from '../config.js';
-import type { ConfigSet, ConfigurationVersion, Selection, UnusableConfiguration } from '../planning/desired.js';
+import { desiredAgent, type ConfigSet, type ConfigurationVersion, type Selection, type UnusableConfiguration } from '../planning/desired.js';
 import { mapWithConcurrency } from '../support/concurrency.js';
 import { REPORTING_GRACE_MS, REPORTING_WINDOW_MS } from '../model/timing.js';
 import type { InstanceScope, ObservedInstance } from '../model/observed.js';
-import type { Instance, InstanceRecord, LogGroup, Ports, ProfileAssociation, ProfileRole } from '../ports.js';
+import { AGENT_ROLLOUT, type Instance, type InstanceRecord, type LogGroup, type Ports, type ProfileAssociation, type ProfileRole } from '../ports.js';
 
 /**
  * Reads every configuration parameter of the stage and decides which version of each stands:
@@ -21,7 +21,7 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
   const names = new Map(settings.configNames.map((configName) => [parameterName(settings, configName), configName]));
   const [parameters, rollouts] = await Promise.all([
     ports.ssm.getParameters([...names.keys()]),
-    ports.rollouts.getMany(settings.configNames),
+    ports.rollouts.getMany([...settings.configNames, AGENT_ROLLOUT]),
   ]);
   const rolloutOf = new Map(rollouts.map((rollout) => [rollout.configName, rollout]));
   const usable = new Map<string, ConfigurationVersion>();
@@ -50,7 +50,7 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
       continue;
     }
     const fallback = rollout?.goodVersion ?? (rollout?.status === 'completed' ? rollout.version : undefined);
-    const good = fallback !== undefined && fallback !== parameter.version ? await ports.ssm.getParameterVersion(parameter.name, fallback) : undefined;
+    const good = typeof fallback === 'number' && fallback !== parameter.version ? await ports.ssm.getParameterVersion(parameter.name, fallback) : undefined;
     const goodResult = good ? validateAgentConfig(good.value, settings) : undefined;
     if (good && goodResult?.ok) {
       usable.set(configName, {
@@ -75,7 +75,7 @@ export async function observeConfigSet(ports: Pick<Ports, 'ssm' | 'rollouts'>, s
       unusable.set(configName, { configName, parameterName: name, problems: [`parameter ${name} does not exist`] });
     }
   }
-  return { usable, unusable };
+  return { usable, unusable, agent: desiredAgent(settings, rolloutOf.get(AGENT_ROLLOUT)) };
 }
 
 /** The instances in scope with their profile, SSM registration and state record. */

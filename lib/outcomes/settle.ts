@@ -24,6 +24,8 @@ export interface CommandOutcome {
   status: string;
   statusDetails?: string;
   output?: string;
+  /** The agent version the command's status step reported. */
+  agentVersion?: string;
 }
 
 export interface Settled {

@@ -5,8 +5,8 @@
  */
 import type { AgentConfig } from '../agent/index.js';
 import { resolveLogGroupName } from '../agent/index.js';
-import { CONFIG_NAME_PATTERN, type Settings } from '../config.js';
-import type { Instance, LogGroupClass } from '../ports.js';
+import { CONFIG_NAME_PATTERN, LATEST_AGENT, type Settings } from '../config.js';
+import type { Instance, LogGroupClass, RolloutRecord } from '../ports.js';
 
 /** One version of a configuration, read from Parameter Store and validated. */
 export interface ConfigurationVersion {
@@ -40,6 +40,38 @@ export interface UnusableConfiguration {
 export interface ConfigSet {
   usable: Map<string, ConfigurationVersion>;
   unusable: Map<string, UnusableConfiguration>;
+  /** The agent version instances run, from the stage's agentVersion and its rollout. */
+  agent: DesiredAgent;
+}
+
+/** Which agent version instances should run. */
+export interface DesiredAgent {
+  /** An exact version; undefined: "latest", Distributor's newest at install, never upgraded after. */
+  version?: string;
+  /**
+   * A rollout of this version is under way, or due to start (the setting changed and no reconcile
+   * started it yet): it paces the instances on another version, so no sweep or worker upgrades
+   * them ahead of it. New instances get this version at once.
+   */
+  rolloutInProgress?: boolean;
+  /** The setting names a version whose rollout has not started: the next reconcile starts it. */
+  awaitingRollout?: boolean;
+  /** The stage's version was rolled back and this earlier one stands (or none, when there was none to go back to). */
+  heldBack?: { version: string; why: string };
+}
+
+/**
+ * The agent version that stands, from the setting and the rollout record of AGENT_ROLLOUT. Like a
+ * configuration version, a version rolled back stays held back until the setting names another.
+ */
+export function desiredAgent(settings: Pick<Settings, 'agentVersion'>, rollout: RolloutRecord | undefined): DesiredAgent {
+  if (settings.agentVersion === LATEST_AGENT) return {};
+  const wanted = settings.agentVersion;
+  if (rollout?.version !== wanted) return { version: wanted, rolloutInProgress: true, awaitingRollout: true };
+  if (rollout.status === 'in-progress') return { version: wanted, rolloutInProgress: true };
+  if (rollout.status === 'completed') return { version: wanted };
+  const heldBack = { version: wanted, why: `agent ${wanted} was ${rollout.status}${rollout.reason ? `: ${rollout.reason}` : ''}` };
+  return typeof rollout.goodVersion === 'string' ? { version: rollout.goodVersion, heldBack } : { heldBack };
 }
 
 export interface DesiredLogGroup {

@@ -4,11 +4,11 @@
  * what a dry run prints and what the executor applies.
  */
 import { LOG_GROUP_OWNER_TAG, REQUIRED_POLICY_ARNS, parameterName, type Settings } from '../config.js';
-import type { DesiredLogGroup, Selection } from './desired.js';
+import type { DesiredAgent, DesiredLogGroup, Selection } from './desired.js';
 import type { ObservedInstance } from '../model/observed.js';
 import { leaseHeld, type PlannedFrom } from '../model/lifecycle.js';
 import { MINUTE_MS, REPORTING_GRACE_MS, registrationLookDelaySeconds } from '../model/timing.js';
-import type { AgentAction, LogGroup, LogGroupClass } from '../ports.js';
+import type { AgentAction, InstanceRecord, LogGroup, LogGroupClass } from '../ports.js';
 
 export type RequestedAction = 'ensure' | 'install' | 'configure' | 'restart';
 
@@ -43,6 +43,8 @@ export interface AgentCommand extends Why {
   forSilence?: boolean;
   /** The version's rollout is over: its outcome counts in no rollout (ConfigurationVersion.rolledOut). */
   rolledOut?: boolean;
+  /** install-and-configure only: the exact agent version to install (undefined: Distributor's latest). */
+  agentVersion?: string;
 }
 
 export type Action =
@@ -74,7 +76,7 @@ export type Action =
 
 export type ActionKind = Action['kind'];
 
-export const AGENT_COMMAND_KINDS: ReadonlySet<ActionKind> = new Set(['install-and-configure', 'configure', 'restart', 'stop']);
+export const AGENT_COMMAND_KINDS: ReadonlySet<ActionKind> = new Set(['install-and-configure', 'configure', 'restart', 'stop', 'uninstall']);
 
 export function isAgentCommand(action: Action): action is AgentCommand {
   return AGENT_COMMAND_KINDS.has(action.kind);
@@ -99,6 +101,8 @@ export interface PlanInput {
   logGroups: Map<string, LogGroup>;
   /** Configured instances CloudWatch does not hear from, with what is missing (sweeps only). */
   silence?: Map<string, string>;
+  /** The agent version that stands (ConfigSet.agent); undefined: versions are not managed ("latest"). */
+  agent?: DesiredAgent;
 }
 
 export function plan(input: PlanInput): Action[] {
@@ -120,15 +124,16 @@ export function plan(input: PlanInput): Action[] {
     if (selection.kind === 'unselected') {
       if (record?.configName && record.status !== 'deselected' && record.status !== 'closed') {
         const detail = `selector tag ${input.settings.selectorTagKey} removed (was ${record.configName})`;
-        if (input.settings.onDeselect === 'stop' && record.appliedConfig && instance.state === 'running' && observed.managed) {
+        const onDeselect = input.settings.onDeselect;
+        if (onDeselect !== 'leave' && record.appliedConfig && instance.state === 'running' && observed.managed) {
           agentActions.push({
-            kind: 'stop',
+            kind: onDeselect,
             instanceId: id,
             configName: record.appliedConfig,
             parameterName: parameterName(input.settings, record.appliedConfig),
             ...(record.appliedVersion !== undefined && { version: record.appliedVersion }),
             reason: 'deselected',
-            detail: `${detail}; stop the agent`,
+            detail: `${detail}; ${onDeselect === 'stop' ? 'stop the agent' : 'stop the agent and uninstall it'}`,
           });
         } else {
           reports.push({ kind: 'deselect', instanceId: id, reason: 'deselected', detail });
@@ -251,16 +256,21 @@ function planAgent(
   if (leaseHeld(record, input.now)) return undefined;
 
   const command = { instanceId: id, configName, parameterName, version, ...(rolledOut && { rolledOut }) };
+  const agentVersion = input.agent?.version;
+  const install = { ...command, ...(agentVersion !== undefined && { agentVersion }) };
   const upToDate = record?.appliedConfig === configName && record.appliedVersion === version;
   if (upToDate) {
     switch (input.requested) {
       case 'restart':
         return { kind: 'restart', ...command, reason: 'requested', detail: `restart with ${configName} v${version}` };
       case 'install':
-        return { kind: 'install-and-configure', ...command, reason: 'requested', detail: `reinstall, ${configName} v${version}` };
+        return { kind: 'install-and-configure', ...install, reason: 'requested', detail: `reinstall, ${configName} v${version}` };
       case 'configure':
         return { kind: 'configure', ...command, reason: 'requested', detail: `configure ${configName} v${version}` };
       case 'ensure': {
+        const upgrade = agentUpgrade(record, input);
+        if (upgrade) return { kind: 'install-and-configure', ...install, reason: 'agent version drift', detail: upgrade };
+        if (upgrade === HOLD) return undefined;
         // Silence counts only past the grace period since the last (re)start, whoever found it: a
         // fan-out batch carries its sweep's finding, and may run again after its own restart.
         const settled = record.appliedAt !== undefined && input.now - record.appliedAt >= REPORTING_GRACE_MS;
@@ -291,7 +301,12 @@ function planAgent(
     return undefined;
   }
   if (record?.appliedVersion === undefined || input.requested === 'install') {
-    return { kind: 'install-and-configure', ...command, reason: 'not configured', detail: `install agent, configure ${configName} v${version}` };
+    return {
+      kind: 'install-and-configure',
+      ...install,
+      reason: 'not configured',
+      detail: `install agent${agentVersion ? ` ${agentVersion}` : ''}, configure ${configName} v${version}`,
+    };
   }
   if (selection.configuration.rolloutInProgress && record.appliedConfig === configName && input.requested === 'ensure' && input.origin !== 'rollout') {
     // The rollout sends this version in waves under maxConcurrency/maxErrors; going ahead of it
@@ -303,6 +318,29 @@ function planAgent(
       ? `runs ${record.appliedConfig} v${record.appliedVersion}, tag selects ${configName} v${version}`
       : `runs v${record.appliedVersion}, current is v${version}`;
   return { kind: 'configure', ...command, reason: record.appliedConfig !== configName ? 'configuration changed' : 'version behind', detail };
+}
+
+/** An instance that failed to take the agent version after its retries: left alone (like a failed configuration target). */
+const HOLD = '';
+
+/**
+ * Whether an instance on its configuration should get the standing agent version: the detail of
+ * the upgrade (or downgrade, after a rollback); HOLD when it failed at that version after its
+ * retries, or once while its rollout is under way; undefined when it runs it, versions are not managed, or the agent's rollout paces it.
+ * A record that has not reported a version yet counts as another version: the install is a no-op
+ * for Distributor when the version is already there, and the command's status step reports it.
+ */
+function agentUpgrade(record: InstanceRecord, input: PlanInput): string | undefined {
+  const agent = input.agent;
+  if (agent?.version === undefined || record.agentVersion === agent.version) return undefined;
+  const failedAtIt = record.targetAgentVersion === agent.version && record.attempts > 0;
+  if (record.status === 'failed' && failedAtIt) return HOLD;
+  // During the rollout a failed upgrade is the rollout's to count, not a record to mark configured
+  // or an upgrade to retry: its retry would bypass the rollout's pace and hide the failure.
+  if (agent.rolloutInProgress && input.origin !== 'rollout') return failedAtIt ? HOLD : undefined;
+  return record.agentVersion === undefined
+    ? `agent version not reported yet; install agent ${agent.version}`
+    : `runs agent ${record.agentVersion}, the stage's agent version is ${agent.version}`;
 }
 
 function planLogGroups(

@@ -1,8 +1,10 @@
 /**
- * Configuration rollout. A Parameter Store change of one of the stage's configurations is
- * validated before anything is sent; a valid version goes out in waves under the stage's
- * maxConcurrency and maxErrors; when failures pass the threshold the rollout stops and the
- * instances that took the version are configured back to the last good one.
+ * Rollouts, of a configuration version or of the agent's own version. A Parameter Store change of
+ * one of the stage's configurations is validated before anything is sent; a change of the stage's
+ * agentVersion starts the agent's rollout at the next reconcile. Either goes out in waves under
+ * the stage's maxConcurrency and maxErrors; when failures pass the threshold the rollout stops and
+ * the instances that took the version are sent back to the last good one. What differs between
+ * the two is a RolloutSubject; the waves, the threshold and the counting are one code path.
  *
  * Why roll back by version and not by rewriting the parameter: every command names the exact
  * version it applies ("name:version"), so going back is one configure with the old version
@@ -11,14 +13,15 @@
  * version until a new one is written.
  */
 import { validateAgentConfig } from '../agent/index.js';
-import { parameterName, type Settings } from '../config.js';
-import { selectionOf } from '../planning/desired.js';
+import { LATEST_AGENT, parameterName, type Settings } from '../config.js';
+import { desiredAgent, selectionOf, type ConfigSet } from '../planning/desired.js';
 import { errorMessage } from '../errors.js';
 import { execute } from '../apply/execute.js';
-import type { ObservedInstance } from '../model/observed.js';
+import type { InstanceScope, ObservedInstance } from '../model/observed.js';
+import { mostCommonAgentVersion } from '../model/agent-version.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups } from '../observation/observe.js';
 import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance } from '../planning/plan.js';
-import type { InFlightCommand, LogGroup, Ports, RolloutRecord } from '../ports.js';
+import { AGENT_ROLLOUT, type InFlightCommand, type InstanceRecord, type LogGroup, type Ports, type RolloutRecord, type RolloutVersion } from '../ports.js';
 import { allowedErrorsFor, concurrencyFor } from '../model/rate.js';
 import { ConflictError } from '../errors.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
@@ -34,19 +37,8 @@ export async function startRollout(ports: Ports, settings: Settings, configName:
   const existing = await ports.rollouts.get(configName);
   if (existing && existing.version === parameter.version) return existing;
 
-  const now = ports.clock.now();
-  const goodVersion = existing?.status === 'completed' ? existing.version : existing?.goodVersion;
-  const base = {
-    configName,
-    version: parameter.version,
-    ...(goodVersion !== undefined && { goodVersion }),
-    total: 0,
-    sent: 0,
-    succeeded: 0,
-    failed: 0,
-    startedAt: now,
-    updatedAt: now,
-  };
+  const base = freshRollout(configName, parameter.version, existing, ports.clock.now());
+  const { goodVersion } = base;
   const validation = validateAgentConfig(parameter.value, settings);
   if (!validation.ok) return rejectVersion(ports, settings, { ...base, status: 'rejected' }, existing?.revision, validation.problems);
   const stored = await putRollout(ports, { ...base, status: 'in-progress' }, existing?.revision);
@@ -54,6 +46,47 @@ export async function startRollout(ports: Ports, settings: Settings, configName:
   // The worker moves it on: it holds the permissions and the time a wave needs.
   await ports.queue.enqueue([{ rollout: configName, reason: `v${parameter.version} written`, attempt: 0 }]);
   return stored;
+}
+
+/**
+ * Starts the rollout of the stage's agentVersion when it is not the one the agent's rollout
+ * record is about: a deploy changed the setting. The version to go back to is the one the last
+ * rollout completed (or fell back to); before the first, the version most instances report (the
+ * fleet's version before the pin). A racing start loses its conditional write and changes nothing.
+ */
+export async function startAgentRollout(ports: Ports, settings: Settings): Promise<RolloutRecord | undefined> {
+  if (settings.agentVersion === LATEST_AGENT) return undefined;
+  const existing = await ports.rollouts.get(AGENT_ROLLOUT);
+  if (existing?.version === settings.agentVersion) return existing;
+  const before = goodVersionAfter(existing) === undefined ? mostCommonAgentVersion(await ports.state.list()) : undefined;
+  const record = freshRollout(AGENT_ROLLOUT, settings.agentVersion, existing, ports.clock.now(), before);
+  const { goodVersion } = record;
+  const stored = await putRolloutQuietly(ports, { ...record, status: 'in-progress' }, existing?.revision);
+  if (!stored) return ports.rollouts.get(AGENT_ROLLOUT);
+  ports.log.info('agent rollout started', { version: settings.agentVersion, goodVersion });
+  await ports.queue.enqueue([{ rollout: AGENT_ROLLOUT, reason: `agentVersion ${settings.agentVersion} set`, attempt: 0 }]);
+  return stored;
+}
+
+/** The version to go back to after `existing`: the one it completed, or the one it fell back to. */
+function goodVersionAfter(existing: RolloutRecord | undefined): RolloutVersion | undefined {
+  return existing?.status === 'completed' ? existing.version : existing?.goodVersion;
+}
+
+/** A new rollout of `version` (its status still to set), nothing sent yet; `fallbackGood` when no earlier rollout names a good version. */
+function freshRollout(key: string, version: RolloutVersion, existing: RolloutRecord | undefined, now: number, fallbackGood?: RolloutVersion) {
+  const goodVersion = goodVersionAfter(existing) ?? fallbackGood;
+  return {
+    configName: key,
+    version,
+    ...(goodVersion !== undefined && goodVersion !== version && { goodVersion }),
+    total: 0,
+    sent: 0,
+    succeeded: 0,
+    failed: 0,
+    startedAt: now,
+    updatedAt: now,
+  };
 }
 
 /** Marks a version rejected before any command for it was sent; the instances keep the version they have. */
@@ -95,24 +128,68 @@ interface Census {
   unreachable: ObservedInstance[];
 }
 
+/** What a rollout is of, and what that changes: everything else about waves, thresholds and counting is shared. */
+interface RolloutSubject {
+  /** The instances it may touch. */
+  scope: InstanceScope;
+  /** "web v2", "agent 1.300032.2b361": for logs, details and reasons. */
+  describe(version: RolloutVersion): string;
+  /** Whether the rollout's version is still the one to roll out; else a newer one (or none) superseded it. */
+  current(configs: ConfigSet, rollout: RolloutRecord): boolean;
+  /** The planner's command for an instance takes the rollout's version. */
+  carries(command: AgentCommand, rollout: RolloutRecord): boolean;
+  /** The instance runs the rollout's version. */
+  atTarget(record: InstanceRecord | undefined, rollout: RolloutRecord): boolean;
+  /** A command for the rollout's version failed on the instance. */
+  failedAt(record: InstanceRecord | undefined, rollout: RolloutRecord): boolean;
+  /** Before the first wave: creates what the version needs; returns why the version is rejected, if it is. */
+  beforeFirstWave?(ports: Ports, settings: Settings, actions: Action[], instances: number): Promise<string | undefined>;
+  /** Sends the instances that took the version back to the good one; returns how many commands went out. */
+  sendBack(ports: Ports, settings: Settings, rollout: RolloutRecord, counts: Census, planned: PlannedInstance[]): Promise<number>;
+}
+
+const configurationRollout = (configName: string): RolloutSubject => ({
+  scope: { configName },
+  describe: (version) => `${configName} v${version}`,
+  current: (configs, rollout) => configs.usable.get(configName)?.version === rollout.version,
+  carries: (command, rollout) => command.configName === configName && command.version === rollout.version,
+  atTarget: (record, rollout) => record?.appliedConfig === configName && record.appliedVersion === rollout.version,
+  failedAt: (record, rollout) => record?.configName === configName && record.targetVersion === rollout.version && record.attempts > 0,
+  beforeFirstWave: ensureLogGroups,
+  sendBack: reconfigureGoodVersion,
+});
+
+/** The agent's own version: every selected instance, whatever its configuration. */
+const agentRollout: RolloutSubject = {
+  scope: {},
+  describe: (version) => `agent ${version}`,
+  current: (configs, rollout) => configs.agent.version === rollout.version,
+  carries: (command, rollout) => command.kind === 'install-and-configure' && command.agentVersion === rollout.version,
+  atTarget: (record, rollout) => record?.agentVersion === rollout.version,
+  failedAt: (record, rollout) => record?.targetAgentVersion === rollout.version && record.agentVersion !== rollout.version && record.attempts > 0,
+  sendBack: reinstallGoodAgent,
+};
+
+function subjectOf(key: string): RolloutSubject {
+  return key === AGENT_ROLLOUT ? agentRollout : configurationRollout(key);
+}
+
 /**
- * Where each running instance of the configuration stands. Which instances get the version is
- * the planner's decision, as for every other caller: an instance it leaves alone (drift in report
+ * Where each running instance of the subject stands. Which instances get the version is the
+ * planner's decision, as for every other caller: an instance it leaves alone (drift in report
  * mode, an invalid selection, waiting for SSM) is not in a wave and does not hold the rollout open.
  */
-function census(planned: PlannedInstance[], actions: Action[], rollout: RolloutRecord, now: number): Census {
-  const commandFor = new Map(
-    actions.filter(isAgentCommand).filter((command) => command.configName === rollout.configName && command.version === rollout.version).map((command) => [command.instanceId, command]),
-  );
+function census(subject: RolloutSubject, planned: PlannedInstance[], actions: Action[], rollout: RolloutRecord, now: number): Census {
+  const commandFor = new Map(actions.filter(isAgentCommand).filter((command) => subject.carries(command, rollout)).map((command) => [command.instanceId, command]));
   const result: Census = { atTarget: [], failed: [], inFlight: [], pending: [], unreachable: [] };
   for (const o of planned) {
-    if (o.instance.state !== 'running') continue;
+    if (o.instance.state !== 'running' || o.selection.kind !== 'selected') continue;
     const record = o.record;
     const command = commandFor.get(o.instance.instanceId);
-    if (record?.appliedConfig === rollout.configName && record.appliedVersion === rollout.version) result.atTarget.push(o);
+    if (subject.atTarget(record, rollout)) result.atTarget.push(o);
     else if (record?.inFlight && record.inFlight.leaseExpiresAt > now) result.inFlight.push(o);
-    else if (record?.configName === rollout.configName && record.targetVersion === rollout.version && record.attempts > 0) result.failed.push(o);
-    else if (command) result.pending.push({ ...command, reason: 'rollout', detail: `roll out ${rollout.configName} v${rollout.version}` });
+    else if (subject.failedAt(record, rollout)) result.failed.push(o);
+    else if (command) result.pending.push({ ...command, reason: 'rollout', detail: `roll out ${subject.describe(rollout.version)}` });
     else if (!o.managed || o.managed.pingStatus !== 'Online') result.unreachable.push(o);
   }
   return result;
@@ -125,35 +202,31 @@ function census(planned: PlannedInstance[], actions: Action[], rollout: RolloutR
  * decides from the state table, so calling it twice, or from two places, sends nothing twice
  * (each instance is claimed before its command goes out).
  */
-export async function advanceRollout(ports: Ports, settings: Settings, configName: string): Promise<RolloutRecord | undefined> {
-  const rollout = await ports.rollouts.get(configName);
+export async function advanceRollout(ports: Ports, settings: Settings, key: string): Promise<RolloutRecord | undefined> {
+  const rollout = await ports.rollouts.get(key);
   if (rollout?.status !== 'in-progress') return rollout;
+  const subject = subjectOf(key);
 
-  const [configs, observed] = await Promise.all([
-    observeConfigSet(ports, settings),
-    observeInstances(ports, settings, { configName }),
-  ]);
-  const configuration = configs.usable.get(configName);
-  if (!configuration || configuration.version !== rollout.version) {
-    // A newer version superseded this one, or the parameter is gone: this rollout is over.
-    return rollout;
-  }
+  const [configs, observed] = await Promise.all([observeConfigSet(ports, settings), observeInstances(ports, settings, subject.scope)]);
+  // A newer version superseded this one, or the parameter is gone: this rollout is over.
+  if (!subject.current(configs, rollout)) return rollout;
   const now = ports.clock.now();
-  const running = observed.filter((o) => o.instance.state === 'running');
-  const total = Math.max(rollout.total, running.length);
   const planned: PlannedInstance[] = observed.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
-  const logGroups = rollout.sent === 0 ? await observeSelectedLogGroups(ports, planned) : new Map<string, LogGroup>();
-  const actions = plan({ settings, now, requested: 'ensure', origin: 'rollout', instances: planned, logGroups });
-  // The first step creates every log group the version names, before any instance is configured;
-  // a version that would create more than the stage allows is rejected, with nothing sent.
-  if (rollout.sent === 0) {
-    const tooMany = await ensureLogGroups(ports, settings, actions, running.length);
+  const running = planned.filter((o) => o.instance.state === 'running' && o.selection.kind === 'selected');
+  const total = Math.max(rollout.total, running.length);
+  const logGroups = rollout.sent === 0 && subject.beforeFirstWave ? await observeSelectedLogGroups(ports, planned) : new Map<string, LogGroup>();
+  const actions = plan({ settings, now, requested: 'ensure', origin: 'rollout', instances: planned, logGroups, agent: configs.agent });
+  // The first step of a configuration creates every log group the version names, before any
+  // instance is configured; a version that would create more than the stage allows is rejected,
+  // with nothing sent.
+  if (rollout.sent === 0 && subject.beforeFirstWave) {
+    const tooMany = await subject.beforeFirstWave(ports, settings, actions, running.length);
     if (tooMany) return rejectVersion(ports, settings, { ...rollout, total }, rollout.revision, [tooMany]);
   }
-  const counts = census(planned, actions, rollout, now);
+  const counts = census(subject, planned, actions, rollout, now);
 
   const allowedErrors = allowedErrorsFor(settings.maxErrors, total);
-  if (counts.failed.length > allowedErrors) return rollBack(ports, settings, rollout, counts, total, allowedErrors);
+  if (counts.failed.length > allowedErrors) return rollBack(ports, settings, subject, rollout, counts, { total, allowedErrors, planned });
 
   const concurrency = concurrencyFor(settings.maxConcurrency, total);
   let sent = 0;
@@ -178,25 +251,82 @@ export async function advanceRollout(ports: Ports, settings: Settings, configNam
   if (finished && stored) {
     ports.metrics.count('RolloutsCompleted');
     const failures = counts.failed.map((o) => ({ instanceId: o.instance.instanceId, error: o.record?.lastError }));
-    ports.log.info('rollout completed', { configName, version: rollout.version, succeeded: counts.atTarget.length, failed: failures.length, unreachable: counts.unreachable.length });
+    ports.log.info('rollout completed', { configName: key, version: rollout.version, succeeded: counts.atTarget.length, failed: failures.length, unreachable: counts.unreachable.length });
     await ports.events.publish([
       {
         detailType: SERVICE_EVENTS.rolloutCompleted,
-        detail: { configName, version: rollout.version, succeeded: counts.atTarget.length, failed: failures.slice(0, 50), unreachable: counts.unreachable.length, stage: settings.stage },
+        detail: { configName: key, version: rollout.version, succeeded: counts.atTarget.length, failed: failures.slice(0, 50), unreachable: counts.unreachable.length, stage: settings.stage },
       },
     ]);
   }
-  return stored ?? (await ports.rollouts.get(configName));
+  return stored ?? (await ports.rollouts.get(key));
 }
 
 /** A lost conditional write means another caller moved the rollout on; its view wins. */
-async function putRolloutQuietly(ports: Ports, record: Omit<RolloutRecord, 'revision'>, expected: number): Promise<RolloutRecord | undefined> {
+async function putRolloutQuietly(ports: Ports, record: Omit<RolloutRecord, 'revision'>, expected: number | undefined): Promise<RolloutRecord | undefined> {
   try {
     return await ports.rollouts.put(record, expected);
   } catch (error) {
     if (error instanceof ConflictError) return undefined;
     throw error;
   }
+}
+
+/** A configuration goes back by configuring its good version ("name:version") on the instances that took the bad one. */
+async function reconfigureGoodVersion(ports: Ports, settings: Settings, rollout: RolloutRecord, counts: Census): Promise<number> {
+  const goodVersion = rollout.goodVersion;
+  if (typeof goodVersion !== 'number') return 0;
+  const commands: AgentCommand[] = counts.atTarget.map((o) => ({
+    kind: 'configure',
+    instanceId: o.instance.instanceId,
+    configName: rollout.configName,
+    parameterName: parameterName(settings, rollout.configName),
+    version: goodVersion,
+    reason: 'rollback',
+    detail: `roll back ${rollout.configName} v${rollout.version} → v${goodVersion}`,
+  }));
+  // Those whose command failed still run the good version: their records say so again.
+  const records: Action[] = counts.failed.map((o) => ({
+    kind: 'mark-configured',
+    instanceId: o.instance.instanceId,
+    configName: rollout.configName,
+    version: goodVersion,
+    reason: 'rollback',
+    detail: `kept v${goodVersion} when v${rollout.version} failed`,
+    plannedFrom: { revision: o.record?.revision },
+  }));
+  const outcomes = await execute([...commands, ...records], ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
+  return outcomes.filter((outcome) => outcome.status === 'done' && outcome.action.kind === 'configure').length;
+}
+
+/**
+ * The agent goes back by the planner's own decision, made against the agent version that stands
+ * now that the rollout is rolled back (its good version): the instances that took the bad version
+ * get an install of the good one (Distributor replaces the installed version with the one named),
+ * and those whose upgrade failed, still on the good version, are marked configured again.
+ */
+async function reinstallGoodAgent(
+  ports: Ports,
+  settings: Settings,
+  rollout: RolloutRecord,
+  counts: Census,
+  planned: PlannedInstance[],
+): Promise<number> {
+  const affected = new Set([...counts.atTarget, ...counts.failed].map((o) => o.instance.instanceId));
+  const agent = desiredAgent(settings, rollout);
+  const actions = plan({
+    settings,
+    now: ports.clock.now(),
+    requested: 'ensure',
+    origin: 'rollout',
+    instances: planned.filter((o) => affected.has(o.instance.instanceId)),
+    logGroups: new Map(),
+    agent,
+  }).filter((action) => (isAgentCommand(action) ? action.agentVersion === agent.version : action.kind === 'mark-configured'));
+  const commands = actions.map((action) => (isAgentCommand(action) ? { ...action, reason: 'rollback', detail: `roll back agent ${rollout.version} → ${agent.version}` } : action));
+  ports.log.info('agent rollback planned', { to: agent.version, commands: commands.filter(isAgentCommand).length });
+  const outcomes = await execute(commands, ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
+  return outcomes.filter((outcome) => outcome.status === 'done' && isAgentCommand(outcome.action)).length;
 }
 
 async function ensureLogGroups(ports: Ports, settings: Settings, actions: Action[], instances: number): Promise<string | undefined> {
@@ -214,12 +344,12 @@ async function ensureLogGroups(ports: Ports, settings: Settings, actions: Action
 async function rollBack(
   ports: Ports,
   settings: Settings,
+  subject: RolloutSubject,
   rollout: RolloutRecord,
   counts: Census,
-  total: number,
-  allowedErrors: number,
+  { total, allowedErrors, planned }: { total: number; allowedErrors: number; planned: PlannedInstance[] },
 ): Promise<RolloutRecord | undefined> {
-  const reason = `${counts.failed.length} of ${total} instances failed v${rollout.version}, more than maxErrors ${settings.maxErrors} (${allowedErrors})`;
+  const reason = `${counts.failed.length} of ${total} instances failed ${subject.describe(rollout.version)}, more than maxErrors ${settings.maxErrors} (${allowedErrors})`;
   const stored = await putRolloutQuietly(
     ports,
     { ...rollout, total, status: 'rolled-back', reason, succeeded: counts.atTarget.length, failed: counts.failed.length, updatedAt: ports.clock.now() },
@@ -233,27 +363,7 @@ async function rollBack(
   if (rollout.goodVersion !== undefined) {
     // Only those that took the version need to go back; those that failed kept the old one.
     // Instances still in flight with it are sent back by the worker when their outcome arrives.
-    const commands: AgentCommand[] = counts.atTarget.map((o) => ({
-      kind: 'configure',
-      instanceId: o.instance.instanceId,
-      configName: rollout.configName,
-      parameterName: parameterName(settings, rollout.configName),
-      version: rollout.goodVersion!,
-      reason: 'rollback',
-      detail: `roll back ${rollout.configName} v${rollout.version} → v${rollout.goodVersion}`,
-    }));
-    // Those whose command failed still run the good version: their records say so again.
-    const records: Action[] = counts.failed.map((o) => ({
-      kind: 'mark-configured',
-      instanceId: o.instance.instanceId,
-      configName: rollout.configName,
-      version: rollout.goodVersion!,
-      reason: 'rollback',
-      detail: `kept v${rollout.goodVersion} when v${rollout.version} failed`,
-      plannedFrom: { revision: o.record?.revision },
-    }));
-    const outcomes = await execute([...commands, ...records], ports, settings, { maxConcurrency: settings.maxConcurrency, maxErrors: '100%' });
-    rolledBack = outcomes.filter((outcome) => outcome.status === 'done' && outcome.action.kind === 'configure').length;
+    rolledBack = await subject.sendBack(ports, settings, stored, counts, planned);
   } else {
     ports.log.error('no earlier version rolled out: nothing to roll back to; the instances that took it keep it', {
       configName: rollout.configName,
@@ -284,13 +394,21 @@ export async function countInRollout(
 ): Promise<void> {
   // A version whose rollout was over when the command went out has no rollout to count in:
   // skipping the read saves a GetItem on every onboarding outcome.
-  if (!settled.configName || settled.version === undefined || settled.rolledOut) return;
-  const configName = settled.configName;
+  if (settled.configName && settled.version !== undefined && !settled.rolledOut) {
+    await countIn(ports, settings, instanceId, settled.configName, settled.version, succeeded);
+  }
+  // An install of a pinned agent version counts in the agent's rollout when that version's is under way.
+  if (settled.agentVersion !== undefined && settings.agentVersion !== LATEST_AGENT) {
+    await countIn(ports, settings, instanceId, AGENT_ROLLOUT, settled.agentVersion, succeeded);
+  }
+}
+
+async function countIn(ports: Ports, settings: Settings, instanceId: string, key: string, version: RolloutVersion, succeeded: boolean): Promise<void> {
   try {
-    const rollout = await countOutcome(ports, configName, settled.version, succeeded);
-    if (!rollout || rollout.version !== settled.version) return;
+    const rollout = await countOutcome(ports, key, version, succeeded);
+    if (!rollout || rollout.version !== version) return;
     if (rollout.status === 'rolled-back' && succeeded) {
-      await ports.queue.enqueue([{ instanceId, reason: `v${rollout.version} of ${configName} was rolled back`, attempt: 0 }]);
+      await ports.queue.enqueue([{ instanceId, reason: `${subjectOf(key).describe(rollout.version)} was rolled back`, attempt: 0 }]);
       return;
     }
     if (rollout.status !== 'in-progress') return;
@@ -298,17 +416,17 @@ export async function countInRollout(
     const due =
       rollout.failed > allowedErrorsFor(settings.maxErrors, rollout.total) ||
       inFlight <= Math.floor(concurrencyFor(settings.maxConcurrency, rollout.total) / 2);
-    if (due) await ports.queue.enqueue([{ rollout: configName, reason: 'outcomes arrived', attempt: 0 }]);
+    if (due) await ports.queue.enqueue([{ rollout: key, reason: 'outcomes arrived', attempt: 0 }]);
   } catch (error) {
     // The outcome itself is recorded; the sweep moves the rollout on if this step failed.
-    ports.log.warn('could not move the rollout on after an outcome', { instanceId, configName, error: errorMessage(error) });
+    ports.log.warn('could not move the rollout on after an outcome', { instanceId, rollout: key, error: errorMessage(error) });
   }
 }
 
 /** Adds one outcome to an in-progress rollout's counters; returns the rollout as it now stands. */
-async function countOutcome(ports: Ports, configName: string, version: number, succeeded: boolean): Promise<RolloutRecord | undefined> {
+async function countOutcome(ports: Ports, key: string, version: RolloutVersion, succeeded: boolean): Promise<RolloutRecord | undefined> {
   for (let attempt = 0; ; attempt++) {
-    const rollout = await ports.rollouts.get(configName);
+    const rollout = await ports.rollouts.get(key);
     if (rollout?.status !== 'in-progress' || rollout.version !== version) return rollout;
     const next = {
       ...rollout,

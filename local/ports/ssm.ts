@@ -3,13 +3,21 @@
  * GetParameters (10 names), GetParameter ("name:version"), PutParameter, SendCommand (50 ids),
  * ListCommandInvocations (50 a page).
  */
-import type { ManagedInstance, SentCommand, SsmPort } from '../../lib/ports.js';
+import type { CommandInvocation, ManagedInstance, SentCommand, SsmPort } from '../../lib/ports.js';
+import { agentVersionOfStatus } from '../../lib/model/agent-version.js';
+import type { SimInvocationView } from '../world/commands.js';
 import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
 import { chunk } from '../../lib/support/chunk.js';
 import { LIMITS } from '../operations.js';
 import { anyResource, arnsOf, resourceTags } from './arns.js';
 import { batched, paginate } from './paginate.js';
+
+/** The status step's output read as the SDK adapter reads it (lib/aws/ssm.ts): its agent version, when it has one. */
+function asReported({ agentStatus, ...invocation }: SimInvocationView): CommandInvocation {
+  const agentVersion = agentVersionOfStatus(agentStatus);
+  return agentVersion === undefined ? invocation : { ...invocation, agentVersion };
+}
 
 export function ssmPort(account: AccountBackend, layer: CallLayer): SsmPort {
   const { registration, parameters, ec2, commands } = account;
@@ -68,9 +76,9 @@ export function ssmPort(account: AccountBackend, layer: CallLayer): SsmPort {
     },
 
     listCommandInvocations: (commandId) =>
-      paginate(layer, 'ListCommandInvocations', LIMITS.commandInvocationsPage, () => commands.invocations(commandId), (invocation) => invocation, listInvocations),
+      paginate(layer, 'ListCommandInvocations', LIMITS.commandInvocationsPage, () => commands.invocations(commandId), asReported, listInvocations),
 
     listInvocationsOnInstance: (instanceId, documentName, after) =>
-      paginate(layer, 'ListCommandInvocations', LIMITS.commandInvocationsPage, () => commands.invocationsSince(instanceId, documentName, after), (invocation) => invocation, listInvocations),
+      paginate(layer, 'ListCommandInvocations', LIMITS.commandInvocationsPage, () => commands.invocationsSince(instanceId, documentName, after), asReported, listInvocations),
   };
 }

@@ -10,6 +10,8 @@ import type { Parameter } from '../../lib/ports.js';
 
 export interface AgentState {
   installed: boolean;
+  /** The installed package's version (what `amazon-cloudwatch-agent-ctl -a status` reports). */
+  version?: string;
   running: boolean;
   /** The location last applied, as the command named it ("name" or "name:version"). */
   configLocation?: string;
@@ -47,9 +49,25 @@ export interface DocumentRun {
   readParameter(location: string): Parameter | undefined;
   /** Whether the instance role may read the parameter (CloudWatchAgentServerPolicy covers AmazonCloudWatch-*). */
   mayRead(parameterName: string): boolean;
+  /** The version Distributor installs when none is named (its newest AmazonCloudWatchAgent). */
+  latestAgentVersion: string;
 }
 
-export type DocumentResult = { status: 'Success'; output?: string } | { status: 'Failed'; output: string };
+/** `agentStatus`: the output of the service document's status step, when it ran. */
+export type DocumentResult = ({ status: 'Success'; output?: string } | { status: 'Failed'; output: string }) & { agentStatus?: string };
+
+/**
+ * What `amazon-cloudwatch-agent-ctl -a status` prints (aws/amazon-cloudwatch-agent
+ * packaging/dependencies/amazon-cloudwatch-agent-ctl, cwa_status); undefined without the agent.
+ */
+export function agentStatusOutput(agent: AgentState): string | undefined {
+  if (!agent.installed) return undefined;
+  return JSON.stringify(
+    { status: agent.running ? 'running' : 'stopped', starttime: '', configstatus: agent.configVersion === undefined ? 'not configured' : 'configured', version: agent.version ?? '' },
+    null,
+    2,
+  );
+}
 
 const CLOUDWATCH_AGENT_SERVER_POLICY = REQUIRED_POLICY_ARNS[0];
 export { CLOUDWATCH_AGENT_SERVER_POLICY };
@@ -60,7 +78,11 @@ const first = (parameters: Record<string, string[]>, key: string): string | unde
 export function runDocument(state: AgentState, run: DocumentRun): { result: DocumentResult; next: AgentState } {
   const next: AgentState = { ...state };
   const result = apply(next, run);
-  return { result, next: result.status === 'Success' ? next : state };
+  const after = result.status === 'Success' ? next : state;
+  // The service's document ends with its status step, which runs whatever the steps before did.
+  const serviceDocument = run.documentName !== 'AWS-ConfigureAWSPackage' && run.documentName !== 'AmazonCloudWatch-ManageAgent';
+  const agentStatus = serviceDocument ? agentStatusOutput(after) : undefined;
+  return { result: agentStatus === undefined ? result : { ...result, agentStatus }, next: after };
 }
 
 function apply(agent: AgentState, run: DocumentRun): DocumentResult {
@@ -68,8 +90,8 @@ function apply(agent: AgentState, run: DocumentRun): DocumentResult {
   switch (run.documentName) {
     case 'AWS-ConfigureAWSPackage': {
       const action = first(parameters, 'action') ?? 'Install';
-      if (action === 'Install') agent.installed = true;
-      else Object.assign(agent, newAgentState(), { commandsRun: agent.commandsRun, restarts: agent.restarts });
+      if (action === 'Install') install(agent, first(parameters, 'version'), run);
+      else uninstall(agent);
       return { status: 'Success' };
     }
     case 'AmazonCloudWatch-ManageAgent': {
@@ -79,13 +101,27 @@ function apply(agent: AgentState, run: DocumentRun): DocumentResult {
       return control(agent, action);
     }
     default: {
-      // The service's own document: optionally install, then configure or stop in one command.
-      if (first(parameters, 'installAgent') === 'yes') agent.installed = true;
+      // The service's own document: optionally install (at agentVersion, or the latest), then
+      // configure or stop, then (uninstallAgent) remove the package, in one command.
+      if (first(parameters, 'installAgent') === 'yes') install(agent, first(parameters, 'agentVersion'), run);
       const action = first(parameters, 'agentAction') ?? 'configure';
-      if (action === 'configure') return configure(agent, first(parameters, 'configurationLocation'), run, true);
-      return control(agent, action);
+      const result = action === 'configure' ? configure(agent, first(parameters, 'configurationLocation'), run, true) : control(agent, action);
+      if (result.status === 'Success' && first(parameters, 'uninstallAgent') === 'yes') uninstall(agent);
+      return result;
     }
   }
+}
+
+/** Distributor Install: the version named, or its newest; an installed agent is replaced by that version. */
+function install(agent: AgentState, version: string | undefined, run: DocumentRun): void {
+  agent.installed = true;
+  agent.version = version || run.latestAgentVersion;
+}
+
+function uninstall(agent: AgentState): void {
+  const { commandsRun, restarts } = agent;
+  for (const key of Object.keys(agent)) delete (agent as unknown as Record<string, unknown>)[key];
+  Object.assign(agent, newAgentState(), { commandsRun, restarts });
 }
 
 function configure(agent: AgentState, location: string | undefined, run: DocumentRun, restart: boolean): DocumentResult {

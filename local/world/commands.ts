@@ -6,6 +6,9 @@
  */
 import { FleetwatchError, NotFoundError, NotYetManagedError } from '../../lib/errors.js';
 import type { CommandInvocation, InstanceState, InvocationStatus, SendCommandInput } from '../../lib/ports.js';
+
+/** An invocation as the simulated SSM holds it: the status step's raw output, which the port parses as the SDK adapter does. */
+export type SimInvocationView = CommandInvocation & { agentStatus?: string };
 import type { TimerHandle, VirtualClock } from '../clock.js';
 import type { Listeners } from '../listeners.js';
 import { LIMITS } from '../operations.js';
@@ -52,6 +55,8 @@ export interface CommandHost {
   startOnAgent(instanceId: string, commandId: string): number;
   /** Runs the document against the instance's agent, changing it on success. */
   runOnAgent(instanceId: string, documentName: string, parameters: Record<string, string[]>): DocumentResult;
+  /** What the service document's status step prints when an earlier step failed: the agent as it was. */
+  agentStatus(instanceId: string, documentName: string): string | undefined;
   invocationEvents: Listeners<CommandEvent>;
   commandEvents: Listeners<CommandStatusEvent>;
 }
@@ -62,6 +67,8 @@ export interface SimInvocation {
   status: InvocationStatus;
   statusDetails: string;
   output?: string;
+  /** The output of the service document's status step (`amazon-cloudwatch-agent-ctl -a status`). */
+  agentStatus?: string;
   startedAt?: number;
   endedAt?: number;
   timer?: TimerHandle;
@@ -86,7 +93,7 @@ export interface SimCommand {
 }
 
 /** An invocation as ListCommandInvocations returns it. */
-function invocationView(invocation: SimInvocation): CommandInvocation {
+function invocationView(invocation: SimInvocation): SimInvocationView {
   return {
     commandId: invocation.command.commandId,
     instanceId: invocation.instanceId,
@@ -94,6 +101,7 @@ function invocationView(invocation: SimInvocation): CommandInvocation {
     statusDetails: invocation.statusDetails,
     requestedAt: invocation.command.requestedAt,
     ...(invocation.output !== undefined && { output: invocation.output }),
+    ...(invocation.agentStatus !== undefined && { agentStatus: invocation.agentStatus }),
   };
 }
 
@@ -248,10 +256,12 @@ export class CommandWorld {
     }
     if (outcome.status === 'Failed' || outcome.status === 'TimedOut') {
       const details = outcome.statusDetails ?? (outcome.status === 'Failed' ? 'Failed' : 'ExecutionTimedOut');
+      if (outcome.status === 'Failed') invocation.agentStatus = host.agentStatus(invocation.instanceId, invocation.command.documentName);
       this.end(invocation, outcome.status, details, outcome.output);
       return;
     }
     const result = host.runOnAgent(invocation.instanceId, invocation.command.documentName, invocation.command.parameters);
+    if (result.agentStatus !== undefined) invocation.agentStatus = result.agentStatus;
     if (result.status === 'Success') this.end(invocation, 'Success', 'Success', result.output);
     else this.end(invocation, 'Failed', 'Failed', result.output);
   }

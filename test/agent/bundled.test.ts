@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { parameterName, testSettings } from '../../lib/config.js';
+import { AGENT_VERSION_PATTERN, parameterName, testSettings } from '../../lib/config.js';
+import { AGENT_STATUS_STEP } from '../../lib/aws/ssm.js';
 import { STANDARD_PARAMETER_MAX_BYTES, validateAgentConfig } from '../../lib/agent/index.js';
 
 // js-yaml comes with osls and has no bundled types; this is all we use of it.
@@ -79,9 +80,9 @@ describe('agent/document.yml', () => {
   const document = yaml.load(text) as CommandDocument;
   const parameters = Object.entries(document.parameters);
 
-  it('is a schema 2.2 Command document with the three parameters', () => {
+  it('is a schema 2.2 Command document with the five parameters', () => {
     expect(document.schemaVersion).toBe('2.2');
-    expect(Object.keys(document.parameters).sort()).toEqual(['agentAction', 'configurationLocation', 'installAgent']);
+    expect(Object.keys(document.parameters).sort()).toEqual(['agentAction', 'agentVersion', 'configurationLocation', 'installAgent', 'uninstallAgent']);
   });
 
   it.each(parameters)('parameter %s is pinned by allowedValues or allowedPattern', (_name, parameter) => {
@@ -118,8 +119,27 @@ describe('agent/document.yml', () => {
     expect(pattern.test(`${parameter}:42`)).toBe(true);
   });
 
-  it('installs with Distributor, gated on installAgent, then manages the agent', () => {
-    const [install, manage, ...rest] = document.mainSteps;
+  const versionPattern = new RegExp(document.parameters.agentVersion?.allowedPattern ?? '^$');
+  it.each([
+    ['', true],
+    ['1.300032.2b361', true],
+    ['1.247359.1b252618', true],
+    ['1.300032.2b361; reboot', false],
+    ['1.300032.2b361$(id)', false],
+    ['1.300032.2b361`id`', false],
+    ['1.300032 && rm -rf /', false],
+    ['1.300032|sh', false],
+    ["1.300032'", false],
+    ['latest', false],
+    ['../1.2', false],
+  ])('agentVersion %j allowed by SSM: %s, and by fleetwatch the same', (value, allowed) => {
+    expect(versionPattern.test(value)).toBe(allowed);
+    // fleetwatch's own check (lib/config.ts) is the same pattern; empty is how "latest" reaches the document.
+    expect(value === '' || AGENT_VERSION_PATTERN.test(value)).toBe(allowed);
+  });
+
+  it('installs with Distributor at agentVersion, gated on installAgent, manages the agent, reports its status, and uninstalls when asked', () => {
+    const [install, manage, status, uninstall, ...rest] = document.mainSteps;
     expect(rest).toEqual([]);
     expect(install).toMatchObject({
       action: 'aws:runDocument',
@@ -127,8 +147,19 @@ describe('agent/document.yml', () => {
       inputs: {
         documentType: 'SSMDocument',
         documentPath: 'AWS-ConfigureAWSPackage',
-        documentParameters: { action: 'Install', name: 'AmazonCloudWatchAgent' },
+        documentParameters: { action: 'Install', name: 'AmazonCloudWatchAgent', version: '{{ agentVersion }}' },
       },
+    });
+    expect(status).toMatchObject({
+      action: 'aws:runDocument',
+      name: AGENT_STATUS_STEP,
+      inputs: { documentType: 'SSMDocument', documentPath: 'AmazonCloudWatch-ManageAgent', documentParameters: { action: 'status', mode: 'ec2' } },
+    });
+    expect(status?.precondition).toBeUndefined();
+    expect(uninstall).toMatchObject({
+      action: 'aws:runDocument',
+      precondition: { StringEquals: ['{{ uninstallAgent }}', 'yes'] },
+      inputs: { documentType: 'SSMDocument', documentPath: 'AWS-ConfigureAWSPackage', documentParameters: { action: 'Uninstall', name: 'AmazonCloudWatchAgent' } },
     });
     expect(manage).toMatchObject({
       action: 'aws:runDocument',

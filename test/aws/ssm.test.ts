@@ -156,6 +156,22 @@ describe('sendCommand', () => {
 });
 
 describe('listCommandInvocations', () => {
+  it('reads the agent version from the status step’s `-a status` JSON, and ignores one that is not a version', async () => {
+    const status = (version: string) =>
+      `****** processing amazon-cloudwatch-agent ******\n{\n  "status": "running",\n  "starttime": "2026-11-30T18:00:00+00:00",\n  "configstatus": "configured",\n  "version": "${version}"\n}`;
+    ssm.on(ListCommandInvocationsCommand).resolvesOnce({
+      CommandInvocations: [
+        { CommandId: 'cmd-1', InstanceId: 'i-1', Status: 'Success', CommandPlugins: [{ Name: 'reportAgentStatus', Status: 'Success', Output: status('1.300032.2b361') }] },
+        { CommandId: 'cmd-1', InstanceId: 'i-2', Status: 'Success', CommandPlugins: [{ Name: 'reportAgentStatus', Status: 'Success', Output: status('1.3; reboot') }] },
+        { CommandId: 'cmd-1', InstanceId: 'i-3', Status: 'Success', CommandPlugins: [{ Name: 'reportAgentStatus', Status: 'Success', Output: 'not json' }] },
+      ],
+    });
+
+    const invocations = await awsPorts().ssm.listCommandInvocations('cmd-1');
+
+    expect(invocations.map((invocation) => invocation.agentVersion)).toEqual(['1.300032.2b361', undefined, undefined]);
+  });
+
   it('lists every page with details and keeps the start of the failing step’s output', async () => {
     ssm
       .on(ListCommandInvocationsCommand)

@@ -21,6 +21,12 @@ const status: FleetStatus = {
       instances: { ...none, pending: 2 },
     },
   ],
+  agent: {
+    setting: '1.300032.2b361',
+    standingVersion: '1.300032.2b361',
+    rollout: { version: '1.300032.2b361', status: 'in-progress', total: 20, sent: 10, succeeded: 8, failed: 0 },
+    versions: { '1.300032.2b361': 8, '1.300031.1b100': 11, unknown: 1 },
+  },
   byStatus: { configured: 17, 'in-flight': 2, failed: 1 },
   problems: [{ instanceId: 'i-0123456789abcdef0', status: 'failed', configName: 'web', error: 'command failed: exit 1' }],
 };
@@ -52,6 +58,12 @@ describe('formatStatus', () => {
     });
     expect(formatStatus(finished(0))).toMatch(/^web\s+v3\s+v3 completed\s+17\s/m);
     expect(formatStatus(finished(2))).toMatch(/^web\s+v3\s+v3 completed, sent 2\s+17\s/m);
+  });
+
+  it('prints the agent version that stands, its rollout, and how many instances report each version', () => {
+    const text = formatStatus(status);
+    expect(text).toContain('agent version: 1.300032.2b361 (setting 1.300032.2b361); rollout of 1.300032.2b361 in-progress, sent 10/20');
+    expect(text).toContain('instances by agent version: 1.300031.1b100 11, 1.300032.2b361 8, unknown 1');
   });
 
   it('says so when there are no records yet', () => {

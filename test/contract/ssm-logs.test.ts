@@ -79,7 +79,7 @@ describe('sendCommand', () => {
 
   it('moto accepts the service’s document', async () => {
     const { Document } = await ssm.send(new DescribeDocumentCommand({ Name: DOCUMENT }));
-    expect(Document?.Parameters?.map((parameter) => parameter.Name).sort()).toEqual(['agentAction', 'configurationLocation', 'installAgent']);
+    expect(Document?.Parameters?.map((parameter) => parameter.Name).sort()).toEqual(['agentAction', 'agentVersion', 'configurationLocation', 'installAgent', 'uninstallAgent']);
   });
 
   it('sends 120 ids as commands of 50, 50 and 20 with the parameters and rate control asked', async () => {
@@ -111,6 +111,7 @@ describe('sendCommand', () => {
 });
 
 describe('log groups', () => {
+  const groupArn = (name: string) => `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${name}`;
   const tags = { 'fleetwatch:managed-by': 'fleetwatch', 'fleetwatch:stage': 'dev' };
 
   it('creates a group with tags and class, and refuses it a second time with AlreadyExistsError', async () => {
@@ -120,6 +121,10 @@ describe('log groups', () => {
       new ListTagsForResourceCommand({ resourceArn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/fleetwatch/dev/web/messages` }),
     );
     expect(stored).toEqual(tags);
+    // The port reads them back by the ARN DescribeLogGroups gives (ownership is in the tags).
+    const [described] = await ports.logs.describeLogGroups('/fleetwatch/dev/web/messages');
+    expect(described?.arn).toBe(`arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/fleetwatch/dev/web/messages`);
+    expect(await ports.logs.listTags(described!.arn!)).toEqual(tags);
     await expect(ports.logs.createLogGroup({ name: '/fleetwatch/dev/web/messages', tags })).rejects.toBeInstanceOf(AlreadyExistsError);
   });
 
@@ -127,16 +132,16 @@ describe('log groups', () => {
     const kmsKeyId = `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
     await ports.logs.createLogGroup({ name: '/fleetwatch/dev/web/secure', kmsKeyId, tags });
 
-    expect(await ports.logs.describeLogGroups('/fleetwatch/dev/web/secure')).toEqual([{ name: '/fleetwatch/dev/web/secure', kmsKeyId }]);
+    expect(await ports.logs.describeLogGroups('/fleetwatch/dev/web/secure')).toEqual([{ name: '/fleetwatch/dev/web/secure', kmsKeyId, arn: groupArn('/fleetwatch/dev/web/secure') }]);
   });
 
   it('sets retention, and removes it for -1 (never expire)', async () => {
     const name = '/fleetwatch/dev/web/messages';
     await ports.logs.putRetentionPolicy(name, 90);
-    expect(await ports.logs.describeLogGroups(name)).toEqual([{ name, retentionInDays: 90 }]);
+    expect(await ports.logs.describeLogGroups(name)).toEqual([{ name, retentionInDays: 90, arn: groupArn(name) }]);
 
     await ports.logs.putRetentionPolicy(name, -1);
-    expect(await ports.logs.describeLogGroups(name)).toEqual([{ name }]);
+    expect(await ports.logs.describeLogGroups(name)).toEqual([{ name, arn: groupArn(name) }]);
   });
 
   it('maps a missing group to NotFoundError', async () => {

@@ -51,3 +51,25 @@ export function expectConverged(account: SimulatedAccount, stack: SimulatedStack
     expect(account.iam.profileHasPolicy(association!.profileName, arn), `${instanceId}'s role has ${arn}`).toBe(true);
   }
 }
+
+/** The largest number of [start, end) intervals that overlap at one instant. */
+export function peakOverlap(intervals: [number, number][]): number {
+  const points = intervals.flatMap(([start, end]) => [
+    [start, 1],
+    [end, -1],
+  ]);
+  points.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+  let current = 0;
+  let peak = 0;
+  for (const [, delta] of points) peak = Math.max(peak, (current += delta!));
+  return peak;
+}
+
+/**
+ * A scenario run once, on first call, and shared by the tests that read it: the simulation runs
+ * inside a test (not a describe body), so a mutation tester attributes what it covers to tests.
+ */
+export function once<T>(run: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= run());
+}

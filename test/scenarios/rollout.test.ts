@@ -9,7 +9,7 @@ import { parseAgentConfig } from '../../lib/agent/index.js';
 import { parameterName } from '../../lib/config.js';
 import { fleetStatus } from '../../lib/entry/status.js';
 import { failFraction } from '../../local/index.js';
-import { deployedStack, MINUTE, selectorTags } from './helpers.js';
+import { deployedStack, MINUTE, peakOverlap, selectorTags } from './helpers.js';
 
 const webConfig = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'agent', 'configs', 'web.json'), 'utf8')) as {
   metrics: { metrics_collected: Record<string, { measurement: unknown[] }> };
@@ -161,18 +161,6 @@ describe('a deleted configuration parameter', () => {
   });
 });
 
-/** The largest number of [start, end) intervals that overlap at one instant. */
-function peakOverlap(intervals: [number, number][]): number {
-  const points = intervals.flatMap(([start, end]) => [
-    [start, 1],
-    [end, -1],
-  ]);
-  points.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
-  let current = 0;
-  let peak = 0;
-  for (const [, delta] of points) peak = Math.max(peak, (current += delta!));
-  return peak;
-}
 
 describe('a rollout whose outcome events are lost', () => {
   it('is moved on by the sweep that settles them from SSM, before their outcome checks come', async () => {

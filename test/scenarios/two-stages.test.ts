@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parameterName } from '../../lib/config.js';
 import { SimulatedAccount } from '../../local/index.js';
 import { SimulatedStack } from '../../local/stack.js';
-import { MINUTE, expectConverged, selectorTags } from './helpers.js';
+import { MINUTE, expectConverged, once, selectorTags } from './helpers.js';
 
 const CONFIGS = SimulatedStack.bundledConfigNames();
 
@@ -79,7 +79,8 @@ async function runs(stack: SimulatedStack, other: SimulatedStack): Promise<strin
   return launched;
 }
 
-describe('two stages in one account with default settings', async () => {
+/** The scenario of the first describe, run once and inside a test (so mutants are attributed to the tests that read it). */
+const defaultSettingsScenario = once(async () => {
   const { account, dev, prod } = twoStages();
   await settleBoth(dev, prod);
   const fleets = { dev: [] as string[], prod: [] as string[] };
@@ -106,12 +107,17 @@ describe('two stages in one account with default settings', async () => {
   const devBefore = world(dev);
   const prodRuns = await runs(prod, dev);
   const devAfterProd = world(dev);
+  return { account, dev, prod, fleets, onboarded, prodBefore, devRuns, prodAfterDev, devBefore, prodRuns, devAfterProd };
+});
 
-  it('select with per-stage tag keys', () => {
+describe('two stages in one account with default settings', () => {
+  it('select with per-stage tag keys', async () => {
+    const { dev, prod } = await defaultSettingsScenario();
     expect([dev.settings.selectorTagKey, prod.settings.selectorTagKey]).toEqual(['fleetwatch:dev:config', 'fleetwatch:prod:config']);
   });
 
-  it('both onboard their own fleets, each with its own profile, parameters and document', () => {
+  it('both onboard their own fleets, each with its own profile, parameters and document', async () => {
+    const { account, dev, prod, fleets, onboarded } = await defaultSettingsScenario();
     expect(onboarded).toEqual({ dev: fleets.dev.map(() => 'configured'), prod: fleets.prod.map(() => 'configured') });
     for (const id of fleets.dev) expectConverged(dev.account, dev, id, dev.account.record(id)!.appliedConfig!);
     for (const id of fleets.prod) expectConverged(prod.account, prod, id, prod.account.record(id)!.appliedConfig!);
@@ -119,21 +125,25 @@ describe('two stages in one account with default settings', async () => {
     expect(account.ec2.activeAssociationOf(fleets.prod[1]!)?.profileName).toBe('fleetwatch-prod-agent');
   });
 
-  it('each keeps records only of its own instances', () => {
+  it('each keeps records only of its own instances', async () => {
+    const { dev, prod, fleets, devRuns, prodRuns } = await defaultSettingsScenario();
     const ids = (stack: SimulatedStack) => stack.account.records().map((record) => record.instanceId).sort();
     expect(ids(dev)).toEqual([...fleets.dev, ...devRuns].sort());
     expect(ids(prod)).toEqual([...fleets.prod, ...prodRuns].sort());
   });
 
-  it("dev's runs changed nothing of prod's", () => {
+  it("dev's runs changed nothing of prod's", async () => {
+    const { prodBefore, prodAfterDev } = await defaultSettingsScenario();
     expect(prodAfterDev).toEqual(prodBefore);
   });
 
-  it("prod's runs changed nothing of dev's", () => {
+  it("prod's runs changed nothing of dev's", async () => {
+    const { devBefore, devAfterProd } = await defaultSettingsScenario();
     expect(devAfterProd).toEqual(devBefore);
   });
 
-  it('each stage did its runs: the new version on its fleet, the stopped agent restarted', () => {
+  it('each stage did its runs: the new version on its fleet, the stopped agent restarted', async () => {
+    const { account, dev, prod, devRuns, prodRuns } = await defaultSettingsScenario();
     for (const [stack, launched] of [[dev, devRuns], [prod, prodRuns]] as const) {
       const version = account.parameters.latest(parameterName(stack.settings, 'default'))!.version;
       expect(version).toBe(2);
@@ -144,20 +154,19 @@ describe('two stages in one account with default settings', async () => {
   });
 });
 
-describe('two stages whose configurations name the same log group with different retention', async () => {
-  const { account, dev, prod } = twoStages({ prod: { defaultRetentionDays: 90 } });
-  await settleBoth(dev, prod);
-  for (const stack of [dev, prod]) account.launchInstance({ tags: selectorTags(stack, 'default'), profileName: stack.settings.managedProfileName });
-  await settleBoth(dev, prod);
-  const before = structuredClone(account.logGroup('/var/log/messages'));
-  await dev.reconcile({ dryRun: false });
-  await settleBoth(dev, prod);
-  const afterDev = structuredClone(account.logGroup('/var/log/messages'));
+describe('two stages whose configurations name the same log group with different retention', () => {
+  // Each stage tags the groups it creates as its own (fleetwatch:owner) and changes retention
+  // only on those: the stage that did not create the group reports it instead of changing it.
+  it('a sweep of one stage leaves a group another stage created as it is', async () => {
+    const { account, dev, prod } = twoStages({ prod: { defaultRetentionDays: 90 } });
+    await settleBoth(dev, prod);
+    for (const stack of [dev, prod]) account.launchInstance({ tags: selectorTags(stack, 'default'), profileName: stack.settings.managedProfileName });
+    await settleBoth(dev, prod);
+    const before = structuredClone(account.logGroup('/var/log/messages'));
+    await dev.reconcile({ dryRun: false });
+    await settleBoth(dev, prod);
+    const afterDev = structuredClone(account.logGroup('/var/log/messages'));
 
-  // Known gap until log group ownership (issue 13 part A) lands: the stage that did not create
-  // the group must report it instead of changing it. `it.fails` records today's flip; once
-  // ownership is merged this starts to fail, and becomes `it`.
-  it.fails("a sweep of one stage leaves a group another stage created as it is", () => {
     expect(afterDev).toEqual(before);
   });
 });

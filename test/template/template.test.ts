@@ -270,7 +270,7 @@ describe('IAM', () => {
     expect(asList(document.Resource).map(arnText)).toEqual(['arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:document/fleetwatch-dev-agent']);
     expect(document.Condition).toBeUndefined();
     expect(asList(instances.Resource).map(arnText)).toEqual(['arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*']);
-    expect(instances.Condition).toEqual({ Null: { 'ssm:resourceTag/fleetwatch:config': 'false' } });
+    expect(instances.Condition).toEqual({ Null: { 'ssm:resourceTag/fleetwatch:dev:config': 'false' } });
 
     for (const action of ['ec2:AssociateIamInstanceProfile', 'ec2:ReplaceIamInstanceProfileAssociation']) {
       const [statement] = withAction(action);
