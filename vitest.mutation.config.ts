@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['test/model/**/*.test.ts', 'test/plan.test.ts', 'test/outcomes/**/*.test.ts', 'test/apply/**/*.test.ts'],
+    include: ['test/model/**/*.test.ts', 'test/plan.test.ts', 'test/agent/log-groups.test.ts', 'test/planning/**/*.test.ts', 'test/outcomes/**/*.test.ts', 'test/apply/**/*.test.ts'],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });
