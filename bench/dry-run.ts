@@ -91,6 +91,9 @@ function minimumCalls(account: SimulatedAccount, stack: SimulatedStack): Partial
       return total + (role?.roleName ? pages(role.attachedPolicyArns.length, LIMITS.attachedPoliciesPage) : 0);
     }, 0),
     DescribeLogGroups: prefixes.reduce((total, prefix) => total + pages(account.logs.namesWithPrefix(prefix).length, LIMITS.logGroupsPage), 0),
+    // Ownership (README "Security"): DescribeLogGroups gives no tags, so each existing group the
+    // fleet's configurations name is asked for its tags once.
+    ListTagsForResource: [...wanted].filter((name) => account.logs.namesWithPrefix(name).includes(name)).length,
   };
 }
 
@@ -161,7 +164,7 @@ export function dryRunSection(results: DryRunResult[]): Section {
     'Minimum per operation: DescribeInstances 1000 a page; associations one instance-id filter of 200 ids a call; DescribeInstanceInformation ' +
       '50 a page over the account\'s registrations; Scan 1000 items (1 MB) a page over the table; GetParameters 10 names; the configurations\' ' +
       'rollout items in one BatchGetItem (100 keys); GetInstanceProfile + ListAttachedRolePolicies (100 a page) once per distinct profile; DescribeLogGroups ' +
-      '50 a page once per covering prefix.',
+      '50 a page once per covering prefix; ListTagsForResource once per existing log group the configurations name (ownership).',
   );
   return { title: 'Dry-run reconcile of the whole fleet', rows, notes };
 }
