@@ -71,16 +71,6 @@ export const commandInvocationSchema = envelope(
   }),
 );
 
-export const commandStatusSchema = envelope(
-  'aws.ssm',
-  'EC2 Command Status-change Notification',
-  z.object({
-    'command-id': z.string().check(z.minLength(1)),
-    'document-name': z.string().check(z.minLength(1)),
-    status: commandStatus,
-  }),
-);
-
 /** Where the stage is deployed: an event from anywhere else is not about its fleet. */
 export interface Deployment {
   accountId: string;
