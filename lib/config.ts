@@ -50,6 +50,24 @@ const flag = z.pipe(z.enum(['true', 'false']), z.transform((value) => value === 
 
 const positiveInt = (max: number) => z.coerce.number().check(z.int(), z.positive(), z.maximum(max));
 
+/** A comma-separated list of items that each match the pattern ("" is the empty list). */
+const commaList = (pattern: RegExp, what: string) =>
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((s) => s.split(',').map((item) => item.trim()).filter(Boolean)),
+    ),
+    z.array(z.string().check(z.regex(pattern, `each must be ${what} (${pattern.source})`))),
+  );
+
+/** AWS Organizations' own id patterns (Organizations API reference: Organization.Id, OrganizationalUnit.Id, Root.Id). */
+export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
+export const ORGANIZATIONAL_UNIT_PATTERN = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
+export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
+/** Most account-regions one invocation works on at once in the organization mode. */
+export const DEFAULT_MAX_PARALLEL_CELLS = 16;
+
 const settingsSchema = z.object({
   stage: z.string().check(z.regex(/^[a-z0-9-]{1,16}$/, 'must be 1-16 lowercase letters, digits or dashes')),
   region: z.string().check(z.minLength(1)),
@@ -89,6 +107,14 @@ const settingsSchema = z.object({
   adoptLogGroups: flag,
   maxLogGroupsPerInstance: positiveInt(10_000),
   maxNewLogGroupsPerRollout: positiveInt(100_000),
+  // The organization mode (README "Organization"): unset organizationId is the single-account mode.
+  organizationId: z.optional(z.string().check(z.regex(ORGANIZATION_ID_PATTERN, `must be an organization id like o-a1b2c3d4e5 (${ORGANIZATION_ID_PATTERN.source})`))),
+  organizationalUnits: commaList(ORGANIZATIONAL_UNIT_PATTERN, 'an organizational unit or root id'),
+  memberAccounts: commaList(ACCOUNT_ID_PATTERN, 'a 12-digit account id'),
+  // Empty: the stage's own region only.
+  memberRegions: commaList(REGION_PATTERN, 'a region name like eu-west-1'),
+  memberRoleName: z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')),
+  maxParallelCells: positiveInt(200),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -120,6 +146,13 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   adoptLogGroups: ['FLEETWATCH_ADOPT_LOG_GROUPS', 'false'],
   maxLogGroupsPerInstance: ['FLEETWATCH_MAX_LOG_GROUPS_PER_INSTANCE', String(DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE)],
   maxNewLogGroupsPerRollout: ['FLEETWATCH_MAX_NEW_LOG_GROUPS_PER_ROLLOUT', String(DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT)],
+  organizationId: ['FLEETWATCH_ORGANIZATION_ID', undefined],
+  organizationalUnits: ['FLEETWATCH_ORGANIZATIONAL_UNITS', ''],
+  memberAccounts: ['FLEETWATCH_MEMBER_ACCOUNTS', ''],
+  memberRegions: ['FLEETWATCH_MEMBER_REGIONS', ''],
+  // Unset: defaultMemberRoleName(stage), filled in by loadSettings.
+  memberRoleName: ['FLEETWATCH_MEMBER_ROLE_NAME', undefined],
+  maxParallelCells: ['FLEETWATCH_MAX_PARALLEL_CELLS', String(DEFAULT_MAX_PARALLEL_CELLS)],
 };
 
 /**
@@ -129,6 +162,49 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
  */
 export function defaultSelectorTagKey(stage: string): string {
   return `fleetwatch:${stage}:config`;
+}
+
+/** The execution role's name in every member account: the member template creates it under this name. */
+export function defaultMemberRoleName(stage: string): string {
+  return `fleetwatch-${stage}-member`;
+}
+
+/**
+ * Problems between settings no single field shows: the organization mode needs exactly one scope
+ * (organizational units or an account list), and the single-account mode takes none.
+ */
+function organizationProblems(settings: Settings): string[] {
+  const units = settings.organizationalUnits.length;
+  const accounts = settings.memberAccounts.length;
+  if (settings.organizationId === undefined) {
+    return units + accounts + settings.memberRegions.length > 0
+      ? ['FLEETWATCH_ORGANIZATIONAL_UNITS, FLEETWATCH_MEMBER_ACCOUNTS and FLEETWATCH_MEMBER_REGIONS need FLEETWATCH_ORGANIZATION_ID (the organization mode)']
+      : [];
+  }
+  if (units > 0 && accounts > 0) return ['set FLEETWATCH_ORGANIZATIONAL_UNITS or FLEETWATCH_MEMBER_ACCOUNTS, not both: the scope is one or the other'];
+  if (units + accounts === 0) return ['FLEETWATCH_ORGANIZATION_ID needs a scope: FLEETWATCH_ORGANIZATIONAL_UNITS or FLEETWATCH_MEMBER_ACCOUNTS'];
+  return [];
+}
+
+/** The organization this stage covers, or undefined in the single-account mode (the default). */
+export interface Organization {
+  organizationId: string;
+  scope: { organizationalUnits: string[] } | { accounts: string[] };
+  /** Never empty: the stage's own region when memberRegions is. */
+  regions: string[];
+  memberRoleName: string;
+  maxParallelCells: number;
+}
+
+export function organizationOf(settings: Settings): Organization | undefined {
+  if (settings.organizationId === undefined) return undefined;
+  return {
+    organizationId: settings.organizationId,
+    scope: settings.memberAccounts.length > 0 ? { accounts: settings.memberAccounts } : { organizationalUnits: settings.organizationalUnits },
+    regions: settings.memberRegions.length > 0 ? settings.memberRegions : [settings.region],
+    memberRoleName: settings.memberRoleName,
+    maxParallelCells: settings.maxParallelCells,
+  };
 }
 
 export function settingsEnvironmentName(key: keyof Settings): string {
@@ -143,8 +219,13 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     raw[key] = value === undefined || value === '' ? fallback : value;
   }
   if (raw.selectorTagKey === undefined && raw.stage !== undefined) raw.selectorTagKey = defaultSelectorTagKey(raw.stage);
+  if (raw.memberRoleName === undefined && raw.stage !== undefined) raw.memberRoleName = defaultMemberRoleName(raw.stage);
   const parsed = settingsSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const problems = organizationProblems(parsed.data);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return parsed.data;
+  }
   const problems = parsed.error.issues.map((issue) => {
     const key = issue.path[0] as keyof Settings;
     const name = ENVIRONMENT[key]?.[0] ?? String(key);
@@ -228,6 +309,11 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     adoptLogGroups: false,
     maxLogGroupsPerInstance: DEFAULT_MAX_LOG_GROUPS_PER_INSTANCE,
     maxNewLogGroupsPerRollout: DEFAULT_MAX_NEW_LOG_GROUPS_PER_ROLLOUT,
+    organizationalUnits: [],
+    memberAccounts: [],
+    memberRegions: [],
+    memberRoleName: defaultMemberRoleName(stage),
+    maxParallelCells: DEFAULT_MAX_PARALLEL_CELLS,
     ...overrides,
   };
 }
