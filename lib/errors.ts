@@ -92,3 +92,26 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/**
+ * Why a member account-region cannot be worked on (organization mode). Each is reported per cell
+ * and not retried within the invocation: a missing stack does not appear by retrying.
+ */
+export type MemberUnreachableReason =
+  | 'role-missing' //      AssumeRole: the execution role does not exist (member stack not deployed there)
+  | 'access-denied' //     AssumeRole or a call in the member refused (trust policy, SCP)
+  | 'throttled' //         the member's API kept throttling after the SDK's retries
+  | 'out-of-scope'; //     the account or region is not in the stage's organization scope
+
+/** A member account-region fleetwatch cannot reach; `resource` is "<account>/<region>". */
+export class MemberUnreachableError extends FleetwatchError {
+  constructor(
+    readonly account: string,
+    readonly region: string,
+    readonly reason: MemberUnreachableReason,
+    detail: string,
+    cause?: unknown,
+  ) {
+    super(`member ${account}/${region} unreachable (${reason}): ${detail}`, { resource: `${account}/${region}`, cause });
+  }
+}

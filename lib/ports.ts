@@ -9,6 +9,12 @@ import type { Clock } from './clock.js';
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
 export type Platform = 'linux' | 'windows';
 
+/** One account and region (lib/model/cell.ts has its helpers): the unit of the organization mode. */
+export interface Cell {
+  account: string;
+  region: string;
+}
+
 export interface Instance {
   instanceId: string;
   state: InstanceState;
@@ -240,6 +246,9 @@ export interface InstanceRecord {
   updatedAt: number;
   /** Optimistic concurrency: every write must name the revision it read. */
   revision: number;
+  /** Organization mode: the member account and region of the instance (unset in the single-account mode). */
+  account?: string;
+  region?: string;
 }
 
 export interface StatePort {
@@ -287,6 +296,9 @@ export interface RolloutRecord {
   startedAt: number;
   updatedAt: number;
   revision: number;
+  /** Organization mode: the account-region this rollout runs in (unset in the single-account mode). */
+  account?: string;
+  region?: string;
 }
 
 export interface RolloutPort {
@@ -301,6 +313,8 @@ export interface RolloutPort {
 /** Reconcile one instance (an event, a registration wait, a retry). */
 export interface InstanceWorkItem {
   instanceId: string;
+  /** Organization mode: the account-region the instance is in (unset: the stage's own). */
+  cell?: Cell;
   reason: string;
   attempt: number;
   /**
@@ -315,6 +329,8 @@ export interface InstanceWorkItem {
 /** Move a configuration's rollout on (its next wave, or a rollback). */
 export interface RolloutWorkItem {
   rollout: string;
+  /** Organization mode: the account-region whose rollout this is (unset: the stage's own). */
+  cell?: Cell;
   reason: string;
   attempt: number;
 }
@@ -322,6 +338,8 @@ export interface RolloutWorkItem {
 /** Reconcile a batch of a sweep too large for one invocation (a fan-out). */
 export interface BatchWorkItem {
   instanceIds: string[];
+  /** Organization mode: the account-region of these instances (unset: the stage's own). */
+  cell?: Cell;
   reason: string;
   attempt: number;
   /** The sweep's finding of silent agents among these ids, so a batch need not ask CloudWatch again. */
@@ -394,4 +412,22 @@ export interface Ports {
   metrics: MetricSink;
   /** This execution environment's memory of correct log groups (the worker's; see known-log-groups.ts). */
   knownLogGroups?: LogGroupMemory;
+}
+
+/** The member side of one account-region: the calls fleetwatch makes there through its execution role. */
+export type MemberPorts = Pick<Ports, 'ec2' | 'iam' | 'ssm' | 'logs' | 'telemetry'>;
+
+/** Organization mode: the way into member account-regions (STS AssumeRole of the member template's role). */
+export interface MembersPort {
+  /**
+   * The member ports of a cell. One AssumeRole per cell per invocation: credentials are cached
+   * for the invocation. Throws MemberUnreachableError naming the cell and the reason.
+   */
+  open(cell: Cell): Promise<MemberPorts>;
+}
+
+/** Organization mode: which accounts the configured organizational units hold (AWS Organizations). */
+export interface OrganizationsPort {
+  /** ACTIVE accounts under these OUs or roots, nested OUs included. */
+  accountsIn(units: readonly string[]): Promise<string[]>;
 }

@@ -5,11 +5,9 @@
  * its cell. The single-account mode is one cell: the stage's own account and region.
  */
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN } from '../config.js';
+import type { Cell } from '../ports.js';
 
-export interface Cell {
-  account: string;
-  region: string;
-}
+export type { Cell };
 
 /** "123456789012/eu-west-1": a cell as one string (record keys, maps, logs). */
 export function cellKey(cell: Cell): string {
