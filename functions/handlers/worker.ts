@@ -8,6 +8,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { InvalidInputError } from '../../lib/errors.js';
 import { organizationOf } from '../../lib/config.js';
 import { handleWorkItems } from '../../lib/entry/worker.js';
+import { organizationAccess } from '../../lib/organization/route.js';
 import { handleOrgWorkItems } from '../../lib/organization/worker.js';
 import { workItemTarget, type WorkItem } from '../../lib/ports.js';
 import { COMMAND_ID_PATTERN } from '../../lib/model/ids.js';
@@ -16,7 +17,7 @@ import { lambda, type Environment } from '../handler.js';
 
 export const createHandler = (environment: Environment) =>
   lambda(async (event: SQSEvent, runtime): Promise<SQSBatchResponse> => {
-    const { ports, settings, organization } = runtime;
+    const { ports, settings } = runtime;
     const items: { messageId: string; item: WorkItem }[] = [];
     for (const record of event.Records) {
       try {
@@ -31,8 +32,9 @@ export const createHandler = (environment: Environment) =>
     // An error here (the observation itself failed) fails the whole batch: every item comes back.
     // The organization mode groups the items by account-region and runs this same worker in each.
     const work = items.map(({ item }) => item);
-    const results =
-      organizationOf(settings) && organization ? await handleOrgWorkItems({ ports, settings, organization }, work) : await handleWorkItems(ports, settings, work);
+    const results = organizationOf(settings)
+      ? await handleOrgWorkItems({ ports, settings, organization: organizationAccess(runtime) }, work)
+      : await handleWorkItems(ports, settings, work);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     results.forEach((result, index) => {
       const { messageId, item } = items[index]!;

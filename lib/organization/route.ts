@@ -108,7 +108,15 @@ export function eventHandlerFor(
   org: (context: OrgEventContext, event: unknown) => Promise<EventEffect> = routedToCell(handle, what),
 ): EventHandler {
   if (organizationOf(runtime.settings) === undefined) return handle;
-  const { organization } = runtime;
-  if (!organization) throw new Error('the organization mode is set but the runtime has no way into the organization');
+  const organization = organizationAccess(runtime);
   return (ports, settings, event) => org({ ports, settings, organization }, event);
+}
+
+/**
+ * The runtime's way into the organization, which the organization mode cannot do without: a
+ * runtime built without it would otherwise act on the hub's own account as if it were the fleet.
+ */
+export function organizationAccess(runtime: EventRuntime): OrganizationAccess {
+  if (!runtime.organization) throw new Error('the organization mode is set but the runtime has no way into the organization');
+  return runtime.organization;
 }

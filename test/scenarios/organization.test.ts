@@ -12,6 +12,7 @@ import { parameterName, testSettings, type Settings } from '../../lib/config.js'
 import { cellKey, parseCellKey } from '../../lib/model/cell.js';
 import { cellScopedKey } from '../../lib/organization/cell-ports.js';
 import { orgRolloutKey } from '../../lib/organization/rollout.js';
+import type { OrganizationStatus } from '../../lib/organization/status.js';
 import type { Cell } from '../../lib/ports.js';
 import { SimulatedOrganization, type MemberFault } from '../../local/organization.js';
 import { SimulatedStack } from '../../local/stack.js';
@@ -103,6 +104,9 @@ describe('onboarding across 10 accounts x 2 regions, one without its member stac
     expect(stack.logs.some((line) => line.extra?.account === broken && /could not reach/.test(line.message) && line.extra.reason === 'role-missing')).toBe(true);
     // Not retried in a storm: one AssumeRole per org-wide rollout that reached it (one per configuration), no more.
     for (const cell of cellsOfAccount(broken)) expect(org.assumeRoles(cell)).toBe(stack.settings.configNames.length);
+    // And the organization's status names it per account-region with its reason.
+    const status = (await stack.invokeReconcile({ mode: 'status' })) as OrganizationStatus;
+    expect(status.failedCells).toEqual(cellsOfAccount(broken).map((cell) => expect.objectContaining({ ...cell, reason: 'role-missing' })));
 
     // The throttled account: its instances wait; its trouble is logged with its account and kept there.
     for (const cell of cellsOfAccount(throttled)) {
