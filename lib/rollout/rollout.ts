@@ -13,59 +13,107 @@
  * version until a new one is written.
  */
 import { validateAgentConfig } from '../agent/index.js';
-import { LATEST_AGENT, parameterName, type Settings } from '../config.js';
-import { desiredAgent, selectionOf, type ConfigSet } from '../planning/desired.js';
+import { AGENT_VERSION_PATTERN, LATEST_AGENT, parameterName, type Settings } from '../config.js';
+import { desiredAgent, selectionOf, type ConfigSet, type DesiredAgent } from '../planning/desired.js';
 import { errorMessage } from '../errors.js';
 import { execute } from '../apply/execute.js';
 import type { InstanceScope, ObservedInstance } from '../model/observed.js';
 import { mostCommonAgentVersion } from '../model/agent-version.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups } from '../observation/observe.js';
-import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance } from '../planning/plan.js';
+import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance, type PlanOrigin } from '../planning/plan.js';
 import { AGENT_ROLLOUT, type InFlightCommand, type InstanceRecord, type LogGroup, type Ports, type RolloutRecord, type RolloutVersion } from '../ports.js';
 import { allowedErrorsFor, concurrencyFor } from '../model/rate.js';
 import { ConflictError } from '../errors.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
 
+/**
+ * Which rollout record a configuration's new version starts: its own (the default), or another
+ * kept under `key` with more fields (the organization's, lib/organization/rollout.ts).
+ */
+export interface RolloutStart {
+  key: string;
+  fields?: () => Promise<Partial<RolloutRecord>>;
+}
+
 /** Validates the newest version and starts its rollout; a duplicate event for the same version changes nothing. */
-export async function startRollout(ports: Ports, settings: Settings, configName: string): Promise<RolloutRecord | undefined> {
+export async function startRollout(
+  ports: Ports,
+  settings: Settings,
+  configName: string,
+  start: RolloutStart = { key: configName },
+): Promise<RolloutRecord | undefined> {
   const name = parameterName(settings, configName);
   const [parameter] = await ports.ssm.getParameters([name]);
   if (!parameter) {
     ports.log.warn('configuration parameter not found; nothing to roll out', { parameter: name });
     return undefined;
   }
-  const existing = await ports.rollouts.get(configName);
+  const existing = await ports.rollouts.get(start.key);
   if (existing && existing.version === parameter.version) return existing;
 
-  const base = freshRollout(configName, parameter.version, existing, ports.clock.now());
+  const base = { ...freshRollout(start.key, parameter.version, existing, ports.clock.now()), ...(await start.fields?.()) };
   const { goodVersion } = base;
   const validation = validateAgentConfig(parameter.value, settings);
-  if (!validation.ok) return rejectVersion(ports, settings, { ...base, status: 'rejected' }, existing?.revision, validation.problems);
+  if (!validation.ok) return rejectVersion(ports, settings, { ...base, status: 'rejected' }, existing?.revision, validation.problems, configName);
   const stored = await putRollout(ports, { ...base, status: 'in-progress' }, existing?.revision);
-  ports.log.info('rollout started', { configName, version: parameter.version, goodVersion });
+  ports.log.info('rollout started', { configName, rollout: start.key, version: parameter.version, goodVersion });
   // The worker moves it on: it holds the permissions and the time a wave needs.
-  await ports.queue.enqueue([{ rollout: configName, reason: `v${parameter.version} written`, attempt: 0 }]);
+  await ports.queue.enqueue([{ rollout: start.key, reason: `v${parameter.version} written`, attempt: 0 }]);
   return stored;
 }
 
 /**
- * Starts the rollout of the stage's agentVersion when it is not the one the agent's rollout
- * record is about: a deploy changed the setting. The version to go back to is the one the last
- * rollout completed (or fell back to); before the first, the version most instances report (the
- * fleet's version before the pin). A racing start loses its conditional write and changes nothing.
+ * Before a reconcile plans: starts the agent's rollout when one is due and returns the agent
+ * version that then stands. Due when the stage's agentVersion names a version the rollout record
+ * is not about (a deploy changed it), and, with "latest", at every sweep: Distributor's default
+ * version is read there, once per sweep, and a version not seen before becomes the rollout's
+ * target. Not per instance: the worker's reconciles and a sweep's fan-out batches (instance
+ * lists, slices of a sweep that already looked) do not read it.
  */
-export async function startAgentRollout(ports: Ports, settings: Settings): Promise<RolloutRecord | undefined> {
-  if (settings.agentVersion === LATEST_AGENT) return undefined;
+export async function startDueAgentRollout(
+  ports: Ports,
+  settings: Settings,
+  agent: DesiredAgent,
+  request: { origin: PlanOrigin; scope?: InstanceScope },
+): Promise<DesiredAgent> {
+  const sweep = request.origin === 'sweep' && request.scope?.instanceIds === undefined;
+  const due = agent.awaitingRollout || (settings.agentVersion === LATEST_AGENT && sweep);
+  if (!due) return agent;
+  return desiredAgent(settings, await startAgentRollout(ports, settings));
+}
+
+/**
+ * Starts the rollout of the agent version the stage wants when it is not the one the agent's
+ * rollout record is about: the pinned agentVersion, or with "latest" the version Distributor now
+ * installs by default. The version to go back to is the one the last rollout completed (or fell
+ * back to); before the first, the version most instances report (the fleet's version before).
+ * A racing start loses its conditional write and changes nothing.
+ */
+async function startAgentRollout(ports: Ports, settings: Settings): Promise<RolloutRecord | undefined> {
   const existing = await ports.rollouts.get(AGENT_ROLLOUT);
-  if (existing?.version === settings.agentVersion) return existing;
+  const latest = settings.agentVersion === LATEST_AGENT;
+  const target = latest ? await publishedAgentVersion(ports) : settings.agentVersion;
+  if (target === undefined || existing?.version === target) return existing;
   const before = goodVersionAfter(existing) === undefined ? mostCommonAgentVersion(await ports.state.list()) : undefined;
-  const record = freshRollout(AGENT_ROLLOUT, settings.agentVersion, existing, ports.clock.now(), before);
+  const record = freshRollout(AGENT_ROLLOUT, target, existing, ports.clock.now(), before);
   const { goodVersion } = record;
   const stored = await putRolloutQuietly(ports, { ...record, status: 'in-progress' }, existing?.revision);
   if (!stored) return ports.rollouts.get(AGENT_ROLLOUT);
-  ports.log.info('agent rollout started', { version: settings.agentVersion, goodVersion });
-  await ports.queue.enqueue([{ rollout: AGENT_ROLLOUT, reason: `agentVersion ${settings.agentVersion} set`, attempt: 0 }]);
+  ports.log.info('agent rollout started', { version: target, goodVersion, ...(latest && { agentVersion: LATEST_AGENT }) });
+  const reason = latest ? `Distributor publishes agent ${target} (agentVersion latest)` : `agentVersion ${target} set`;
+  await ports.queue.enqueue([{ rollout: AGENT_ROLLOUT, reason, attempt: 0 }]);
   return stored;
+}
+
+/**
+ * Distributor's default AmazonCloudWatchAgent version, when it is one: SSM's answer goes into
+ * commands' agentVersion parameter, so it is held to the same pattern as the setting.
+ */
+async function publishedAgentVersion(ports: Ports): Promise<string | undefined> {
+  const version = await ports.ssm.defaultAgentPackageVersion();
+  if (version !== undefined && AGENT_VERSION_PATTERN.test(version)) return version;
+  ports.log.warn('Distributor gave no usable AmazonCloudWatchAgent version; no agent rollout started', { versionName: version });
+  return undefined;
 }
 
 /** The version to go back to after `existing`: the one it completed, or the one it fell back to. */
@@ -96,8 +144,9 @@ async function rejectVersion(
   record: Omit<RolloutRecord, 'revision'>,
   expected: number | undefined,
   problems: string[],
+  configName = record.configName,
 ): Promise<RolloutRecord> {
-  const parameter = parameterName(settings, record.configName);
+  const parameter = parameterName(settings, configName);
   const stored = await putRollout(ports, { ...record, status: 'rejected', reason: problems.join('; ') }, expected);
   ports.metrics.count('ConfigurationsRejected');
   ports.log.error('configuration version rejected; no command sent, instances keep the version they have', {
@@ -108,7 +157,7 @@ async function rejectVersion(
   await ports.events.publish([
     {
       detailType: SERVICE_EVENTS.rolloutRejected,
-      detail: { configName: record.configName, parameter, version: record.version, problems, stage: settings.stage },
+      detail: { configName, parameter, version: record.version, problems, stage: settings.stage },
     },
   ]);
   return stored;
@@ -207,11 +256,11 @@ export async function advanceRollout(ports: Ports, settings: Settings, key: stri
   if (rollout?.status !== 'in-progress') return rollout;
   const subject = subjectOf(key);
 
-  const [configs, observed] = await Promise.all([observeConfigSet(ports, settings), observeInstances(ports, settings, subject.scope)]);
+  const observed = await observeRollout(ports, settings, subject, rollout);
   // A newer version superseded this one, or the parameter is gone: this rollout is over.
-  if (!subject.current(configs, rollout)) return rollout;
+  if (!observed) return rollout;
+  const { configs, planned } = observed;
   const now = ports.clock.now();
-  const planned: PlannedInstance[] = observed.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
   const running = planned.filter((o) => o.instance.state === 'running' && o.selection.kind === 'selected');
   const total = Math.max(rollout.total, running.length);
   const logGroups = rollout.sent === 0 && subject.beforeFirstWave ? await observeSelectedLogGroups(ports, planned) : new Map<string, LogGroup>();
@@ -260,6 +309,37 @@ export async function advanceRollout(ports: Ports, settings: Settings, key: stri
     ]);
   }
   return stored ?? (await ports.rollouts.get(key));
+}
+
+/** The subject's instances with their selections, or undefined when a newer version (or none) superseded the rollout's. */
+async function observeRollout(
+  ports: Ports,
+  settings: Settings,
+  subject: RolloutSubject,
+  rollout: RolloutRecord,
+): Promise<{ configs: ConfigSet; planned: PlannedInstance[] } | undefined> {
+  const [configs, observed] = await Promise.all([observeConfigSet(ports, settings), observeInstances(ports, settings, subject.scope)]);
+  if (!subject.current(configs, rollout)) return undefined;
+  return { configs, planned: observed.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) })) };
+}
+
+/**
+ * Stops a rollout from outside and sends the instances that took its version back to the good
+ * one, as its own threshold would: the organization's threshold passed (lib/organization/rollout.ts),
+ * counting failures in other account-regions. A completed rollout goes back too: its instances run
+ * a version the organization refused. Any other status, or a superseded version, is left as it is.
+ */
+export async function rollBackRollout(ports: Ports, settings: Settings, key: string, reason: string): Promise<RolloutRecord | undefined> {
+  const rollout = await ports.rollouts.get(key);
+  if (rollout?.status !== 'in-progress' && rollout?.status !== 'completed') return rollout;
+  const subject = subjectOf(key);
+  const observed = await observeRollout(ports, settings, subject, rollout);
+  if (!observed) return rollout;
+  const { configs, planned } = observed;
+  const now = ports.clock.now();
+  const actions = plan({ settings, now, requested: 'ensure', origin: 'rollout', instances: planned, logGroups: new Map(), agent: configs.agent });
+  const counts = census(subject, planned, actions, rollout, now);
+  return rollBack(ports, settings, subject, rollout, counts, { total: rollout.total, allowedErrors: allowedErrorsFor(settings.maxErrors, rollout.total), planned, reason });
 }
 
 /** A lost conditional write means another caller moved the rollout on; its view wins. */
@@ -347,9 +427,10 @@ async function rollBack(
   subject: RolloutSubject,
   rollout: RolloutRecord,
   counts: Census,
-  { total, allowedErrors, planned }: { total: number; allowedErrors: number; planned: PlannedInstance[] },
+  { total, allowedErrors, planned, ...given }: { total: number; allowedErrors: number; planned: PlannedInstance[]; reason?: string },
 ): Promise<RolloutRecord | undefined> {
-  const reason = `${counts.failed.length} of ${total} instances failed ${subject.describe(rollout.version)}, more than maxErrors ${settings.maxErrors} (${allowedErrors})`;
+  const reason =
+    given.reason ?? `${counts.failed.length} of ${total} instances failed ${subject.describe(rollout.version)}, more than maxErrors ${settings.maxErrors} (${allowedErrors})`;
   const stored = await putRolloutQuietly(
     ports,
     { ...rollout, total, status: 'rolled-back', reason, succeeded: counts.atTarget.length, failed: counts.failed.length, updatedAt: ports.clock.now() },
@@ -397,8 +478,9 @@ export async function countInRollout(
   if (settled.configName && settled.version !== undefined && !settled.rolledOut) {
     await countIn(ports, settings, instanceId, settled.configName, settled.version, succeeded);
   }
-  // An install of a pinned agent version counts in the agent's rollout when that version's is under way.
-  if (settled.agentVersion !== undefined && settings.agentVersion !== LATEST_AGENT) {
+  // An install of a named agent version (pinned, or the one "latest" rolls out) counts in the
+  // agent's rollout when that version's is under way.
+  if (settled.agentVersion !== undefined) {
     await countIn(ports, settings, instanceId, AGENT_ROLLOUT, settled.agentVersion, succeeded);
   }
 }

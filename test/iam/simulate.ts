@@ -60,17 +60,32 @@ export interface Decision {
   error?: string;
 }
 
+/**
+ * A document AWS owns (a Distributor package such as AmazonCloudWatchAgent) has an ARN with no
+ * account (arn:aws:ssm:<region>::document/<name>), which the simulator cannot match to SSM's
+ * document resource type. The empty account is read as the placeholder "aws" in the call and in
+ * the policy alike: a policy naming the empty account (or "*") still matches, one naming an
+ * account still does not, as in IAM.
+ */
+const AWS_OWNED_DOCUMENT = /^(arn:[^:]+:ssm:[^:]+:):(document\/)/;
+function withAwsOwnedDocuments(value: Json): Json {
+  if (typeof value === 'string') return value.replace(AWS_OWNED_DOCUMENT, '$1aws:$2');
+  if (Array.isArray(value)) return value.map(withAwsOwnedDocuments);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withAwsOwnedDocuments(item)]));
+}
+
 /** Evaluates one call against an identity policy, as the function's role. */
 export async function decide(call: AuthorizedCall, policy: Json, deployment: Deployment): Promise<Decision> {
   const result = await runSimulation(
     {
-      identityPolicies: [{ name: 'role', policy }],
+      identityPolicies: [{ name: 'role', policy: withAwsOwnedDocuments(policy) }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       request: {
         action: call.action,
         principal: `arn:${deployment.partition}:iam::${deployment.accountId}:role/${call.caller}`,
-        resource: { accountId: deployment.accountId, resource: call.resource },
+        resource: { accountId: deployment.accountId, resource: withAwsOwnedDocuments(call.resource) as string },
         contextVariables: call.context ?? {},
       },
     },
