@@ -62,6 +62,8 @@ const PHASE_CONCURRENCY = 10;
  * and comes back as one batch, one look, where a delay each would bring them back one by one.
  */
 const REQUEUE_GROUP = 10;
+/** Returns without a slot after which an instance reserves however far ahead its share is taken. */
+const UNRESERVED_RETURNS = 3;
 
 export async function execute(
   actions: Action[],
@@ -144,9 +146,15 @@ interface AssociationSchedule {
 function scheduleAssociations(actions: Action[], now: number, options: ExecuteOptions): AssociationSchedule {
   const associations = actions.filter((action): action is Association => action.kind === 'associate-profile');
   const reserved = (action: Association) => options.reservedSlots?.[action.instanceId];
+  const slotOf = new Map<Association, number>();
+  const take = (those: Association[], until: number) =>
+    (options.associationBudget?.reserve(those.length, now, until) ?? those.map(() => now)).forEach((slot, index) => slotOf.set(those[index]!, slot));
+  // Within the horizon, except for an instance already sent back unreserved twice: every share is
+  // taken (a storm larger than the horizon), and each further return would cost a look in vain.
   const unreserved = associations.filter((action) => reserved(action) === undefined);
-  const fresh = options.associationBudget?.reserve(unreserved.length, now, now + RESERVE_HORIZON_MS) ?? unreserved.map(() => now);
-  const slotOf = new Map<Association, number>(fresh.map((slot, index) => [unreserved[index]!, slot]));
+  const outwaited = (action: Association) => (options.attempts?.[action.instanceId] ?? 0) >= UNRESERVED_RETURNS;
+  take(unreserved.filter(outwaited), Infinity);
+  take(unreserved.filter((action) => !outwaited(action)), now + RESERVE_HORIZON_MS);
   for (const action of associations) if (reserved(action) !== undefined) slotOf.set(action, reserved(action)!);
 
   const reservedLater = associations.filter((action) => slotOf.has(action) && slotOf.get(action)! > now + SLOT_WAIT_MS);

@@ -111,4 +111,14 @@ describe('associations under a share of EC2 rate', () => {
     ]);
     expect(queued[0]!.items[0]).toEqual({ instanceId: ids[0], reason: 'association rate taken', attempt: 2 });
   });
+
+  it('reserves however far ahead for an instance sent back unreserved three times', async () => {
+    const { ports, queued } = recordingPorts();
+    const budget = new AssociationBudget(10);
+    budget.reserve(1_000, T0, T0 + RESERVE_HORIZON_MS);
+    await execute(actions.slice(0, 2), ports, testSettings(), { associationBudget: budget, attempts: { [ids[0]!]: 3 } });
+    expect(queued).toEqual([
+      { items: [{ instanceId: ids[0], reason: 'association slot reserved', attempt: 3, associationSlot: T0 + 122_000 }], delaySeconds: 122 },
+    ]);
+  });
 });
