@@ -64,6 +64,37 @@ const REASONS: Record<string, { reason: MemberUnreachableReason; why: string }> 
   RegionDisabledException: { reason: 'access-denied', why: "STS is not activated in the hub's region" },
 };
 
+/**
+ * The names under which a member's services refuse a call (EC2's own, IAM's and CloudWatch's,
+ * the JSON services'): an SCP or a permissions boundary of the member, or a member stack older
+ * than the hub's grants.
+ */
+const REFUSED = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException']);
+
+/**
+ * The member's ports with a refusal of any call turned into MemberUnreachableError (access-denied)
+ * naming the cell: the account is reported with its reason, like one whose role cannot be assumed.
+ * Every port method returns a promise (lib/ports.ts), so each is wrapped as an async function.
+ */
+export function refusalsAsUnreachable(cell: Cell, ports: MemberPorts): MemberPorts {
+  const wrap = <Port extends object>(port: Port): Port =>
+    new Proxy(port, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          try {
+            return await (value as (...args: unknown[]) => Promise<unknown>).apply(target, args);
+          } catch (error) {
+            if (!(error instanceof Error) || !REFUSED.has(error.name)) throw error;
+            throw new MemberUnreachableError(cell.account, cell.region, 'access-denied', `${String(key)} refused in the member (an SCP, or a member stack older than the hub): ${error.name}: ${error.message}`, error);
+          }
+        };
+      },
+    });
+  return { ec2: wrap(ports.ec2), iam: wrap(ports.iam), ssm: wrap(ports.ssm), logs: wrap(ports.logs), telemetry: wrap(ports.telemetry) };
+}
+
 interface Entry {
   opened: Promise<MemberPorts>;
   /** clock.now() past which the entry is not used again. */
@@ -114,7 +145,7 @@ export function createMembersPort(sts: STSClient, options: MembersPortOptions): 
       sessionToken: credentials.SessionToken,
       expiration: credentials.Expiration,
     };
-    return { ports: options.portsFor(cell, member), expiration: member.expiration };
+    return { ports: refusalsAsUnreachable(cell, options.portsFor(cell, member)), expiration: member.expiration };
   }
 
   return {

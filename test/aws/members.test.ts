@@ -109,6 +109,27 @@ describe('a member that cannot be reached', () => {
     await expect(port.open(B)).resolves.toBeDefined();
   });
 
+  it('is reported as refused when the member refuses a call after the role was assumed, naming the cell and the call', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials('ASIAMEMBER'));
+    ec2.on(DescribeInstancesCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation. Encoded authorization failure message: x', 403));
+
+    const ports = await members().open(A);
+    const error = await ports.ec2.describeInstances(['i-0123456789abcdef0']).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(MemberUnreachableError);
+    expect(error).toMatchObject({ account: A.account, region: A.region, reason: 'access-denied' });
+    expect((error as Error).message).toMatch(/describeInstances refused in the member .*UnauthorizedOperation/);
+  });
+
+  it('leaves any other error of a member call as it was', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials('ASIAMEMBER'));
+    ec2.on(DescribeInstancesCommand).rejects(awsError('InvalidParameterValue', 'bad filter'));
+    const ports = await members().open(A);
+    const error = await ports.ec2.describeInstances(['i-0123456789abcdef0']).catch((caught: unknown) => caught);
+    expect(error).not.toBeInstanceOf(MemberUnreachableError);
+    expect((error as Error).name).toBe('InvalidParameterValue');
+  });
+
   it('maps each STS answer to its reason; anything else stays the typed error it maps to', () => {
     const role = 'arn:aws:iam::111111111111:role/fleetwatch-dev-member';
     expect(unreachableError(A, role, awsError('NoSuchEntity'))).toMatchObject({ reason: 'role-missing' });
