@@ -380,7 +380,8 @@ export interface Log {
 
 /** Counters lib/ emits; Powertools' Metrics is adapted to it in functions/. */
 export interface MetricSink {
-  count(name: string, value?: number): void;
+  /** `dimensions`: the organization mode's account and region of the count (lib/organization/cell-ports.ts). */
+  count(name: string, value?: number, dimensions?: Record<string, string>): void;
 }
 
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
@@ -430,4 +431,11 @@ export interface MembersPort {
 export interface OrganizationsPort {
   /** ACTIVE accounts under these OUs or roots, nested OUs included. */
   accountsIn(units: readonly string[]): Promise<string[]>;
+}
+
+/** What a hub's runtime adds in the organization mode: the ways into the organization. */
+export interface OrganizationAccess {
+  /** A new MembersPort for one invocation: its credentials cache lives as long as the invocation. */
+  members(): MembersPort;
+  organizations: OrganizationsPort;
 }
