@@ -143,6 +143,12 @@ export interface SsmPort {
    * oldest first: how a claim whose command id was never written finds the command it became.
    */
   listInvocationsOnInstance(instanceId: string, documentName: string, after: number): Promise<CommandInvocation[]>;
+  /**
+   * The version an Install of the agent's Distributor package (AmazonCloudWatchAgent) that names
+   * none gets: the VersionName of the package document's default version (DescribeDocument). As
+   * SSM gives it: the caller checks it is a version before any command carries it.
+   */
+  defaultAgentPackageVersion(): Promise<string | undefined>;
 }
 
 export type LogGroupClass = 'STANDARD' | 'INFREQUENT_ACCESS';

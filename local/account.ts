@@ -36,6 +36,7 @@ import {
   type SimCommand,
   type SimInvocation,
 } from './world/commands.js';
+import { DistributorWorld } from './world/distributor.js';
 import { Ec2World, toAssociation, type SimInstance } from './world/ec2.js';
 import { EventsWorld, type PublishedEvent } from './world/events.js';
 import { IamWorld } from './world/iam.js';
@@ -150,7 +151,8 @@ export class SimulatedAccount implements AccountBackend {
   private readonly agents = new Map<string, AgentState>();
   private readonly instanceOutcome = new Map<string, CommandOutcomePolicy>();
   private commandOutcome: CommandOutcomePolicy | undefined;
-  private latestAgentVersion: string;
+  /** Distributor's AmazonCloudWatchAgent: what an unnamed install gets and DescribeDocument reports. */
+  readonly distributor: DistributorWorld;
   private readonly options: Required<Pick<SimulatedAccountOptions, 'iamPropagationDelayMs' | 'registrationDelayMs' | 'associationDelayMs'>> &
     Pick<SimulatedAccountOptions, 'latencyMs' | 'retry'>;
 
@@ -175,7 +177,7 @@ export class SimulatedAccount implements AccountBackend {
       retry: options.retry,
     };
     this.commandOutcome = options.commandOutcome;
-    this.latestAgentVersion = options.latestAgentVersion ?? DEFAULT_LATEST_AGENT_VERSION;
+    this.distributor = new DistributorWorld(options.latestAgentVersion ?? DEFAULT_LATEST_AGENT_VERSION);
     this.meter = new CallMeter(this.clock, this.random, options.rates, options.faults);
     this.ec2 = new Ec2World(this.region);
     this.logs = new LogsWorld(`arn:aws:logs:${this.region}:${this.accountId}:log-group:`);
@@ -443,9 +445,9 @@ export class SimulatedAccount implements AccountBackend {
     return this.registration.isRegistered(instanceId);
   }
 
-  /** Distributor publishes a new AmazonCloudWatchAgent: an install that names no version gets it. */
+  /** Distributor publishes a new AmazonCloudWatchAgent: an install that names no version gets it, and DescribeDocument names it. */
   publishAgentVersion(version: string): void {
-    this.latestAgentVersion = version;
+    this.distributor.publish(version);
   }
 
   /** The agent on the instance as the SSM documents left it (a copy). */
@@ -614,7 +616,7 @@ export class SimulatedAccount implements AccountBackend {
       documentName,
       parameters,
       now: this.clock.now(),
-      latestAgentVersion: this.latestAgentVersion,
+      latestAgentVersion: this.distributor.defaultVersion,
       readParameter: (location) => this.parameters.resolve(location),
       // CloudWatchAgentServerPolicy grants ssm:GetParameter on parameter/AmazonCloudWatch-* only.
       mayRead: (name) =>

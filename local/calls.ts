@@ -91,6 +91,7 @@ export const SERVICE_OF: Record<Operation, Service> = {
   PutParameter: 'ssm',
   SendCommand: 'ssm',
   ListCommandInvocations: 'ssm',
+  DescribeDocument: 'ssm',
   DescribeLogGroups: 'logs',
   CreateLogGroup: 'logs',
   PutRetentionPolicy: 'logs',

@@ -17,6 +17,7 @@ export const OPERATIONS = [
   'PutParameter',
   'SendCommand',
   'ListCommandInvocations',
+  'DescribeDocument',
   'DescribeLogGroups',
   'CreateLogGroup',
   'PutRetentionPolicy',

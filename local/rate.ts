@@ -85,6 +85,8 @@ export const DEFAULT_RATES = {
   PutParameter: GENEROUS,
   SendCommand: GENEROUS,
   ListCommandInvocations: GENEROUS,
+  // Once per sweep: never near any quota.
+  DescribeDocument: GENEROUS,
   DescribeLogGroups: LOGS_5_TPS,
   CreateLogGroup: LOGS_5_TPS,
   // Not in the brief's documented set; left generous rather than guessed.

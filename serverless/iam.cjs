@@ -145,6 +145,17 @@ const statements = {
     },
   ],
 
+  /**
+   * With agentVersion "latest", a sweep reads which version Distributor installs by default
+   * (DescribeDocument of the AWS-owned package document; its ARN names no account). Same name as
+   * AGENT_PACKAGE_NAME in lib/model/agent-version.ts.
+   */
+  agentPackageVersion: () => ({
+    Effect: 'Allow',
+    Action: ['ssm:DescribeDocument'],
+    Resource: [sub('arn:${AWS::Partition}:ssm:${AWS::Region}::document/AmazonCloudWatchAgent')],
+  }),
+
   /** ListCommandInvocations has no resource-level permissions. */
   commandInvocations: () => ({
     Effect: 'Allow',
@@ -310,8 +321,8 @@ const FULL_RECONCILE = [
 ];
 
 const FUNCTION_STATEMENTS = {
-  // Observe, plan and execute for the whole fleet or a scope.
-  reconcile: [...BASE, ...FULL_RECONCILE, 'eventFailureQueueSend'],
+  // Observe, plan and execute for the whole fleet or a scope; only a sweep looks for a new agent version.
+  reconcile: [...BASE, ...FULL_RECONCILE, 'agentPackageVersion', 'eventFailureQueueSend'],
   // The same work for one instance or one rollout wave, fed by the work queue.
   worker: [...BASE, ...FULL_RECONCILE, 'workQueueConsume'],
   // Events only enqueue.
@@ -331,8 +342,11 @@ const FUNCTION_STATEMENTS = {
  */
 const MEMBER_CALLERS = ['reconcile', 'worker', 'parameterChange', 'commandOutcome'];
 
-/** The execution role in each member: MEMBER_CALLS and the configuration writes. */
-const MEMBER_ROLE_BLOCKS = [...MEMBER_CALLS, 'writeConfigParameters'];
+/**
+ * The execution role in each member: MEMBER_CALLS, the agent package's version (a sweep reads it
+ * in each member region through the member's SSM) and the configuration writes.
+ */
+const MEMBER_ROLE_BLOCKS = [...MEMBER_CALLS, 'agentPackageVersion', 'writeConfigParameters'];
 
 /** "reconcile" -> "ReconcileRole", "ec2-events" -> "Ec2EventsRole". */
 function roleLogicalId(fn) {

@@ -1,11 +1,12 @@
 /**
  * Layer one: the CloudWatch agent's own JSON schema (draft-04), vendored in
  * vendor/amazon-cloudwatch-agent/schema.json and compiled ahead of time by ajv into
- * schema-validator.generated.cjs (no schema is compiled at run time). A configuration this layer
+ * schema-validator.generated.mjs (no schema is compiled at run time; ajv's code in it runs on the
+ * first validation, so a function that never validates does not bundle or load it). A configuration this layer
  * rejects is one the agent would reject on every instance. ajv's errors are worded here as
  * fleetwatch's field-path messages.
  */
-import validateAgainstAgentSchema from './schema-validator.generated.cjs';
+import validateAgainstAgentSchema from './schema-validator.generated.mjs';
 import { describe, jsonPath, pointerSegments, valueAt } from './paths.js';
 
 type SchemaError = NonNullable<typeof validateAgainstAgentSchema.errors>[number];

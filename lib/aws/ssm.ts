@@ -1,5 +1,6 @@
 /** SsmPort on the Systems Manager API. */
 import {
+  DescribeDocumentCommand,
   GetParameterCommand,
   GetParametersCommand,
   paginateDescribeInstanceInformation,
@@ -20,7 +21,7 @@ import type {
   SsmPort,
 } from '../ports.js';
 import { chunk, collectPages } from './batch.js';
-import { agentVersionOfStatus } from '../model/agent-version.js';
+import { AGENT_PACKAGE_NAME, agentVersionOfStatus } from '../model/agent-version.js';
 import { callAws, undefinedIfNotFound } from './errors.js';
 
 /** SendCommand takes at most 50 InstanceIds; beyond that SSM wants Targets, which we do not use. */
@@ -157,6 +158,16 @@ export function createSsmPort(client: SSMClient, log: Log): SsmPort {
           .map((invocation) => toInvocation(invocation.CommandId ?? '', invocation))
           .filter((invocation) => invocation.commandId !== '' && (invocation.requestedAt ?? after) >= after)
           .sort((a, b) => (a.requestedAt ?? 0) - (b.requestedAt ?? 0));
+      }),
+
+    // An Install that names no version describes the package document by its name alone, which
+    // is its default version, and installs that (aws/amazon-ssm-agent,
+    // agent/plugins/configurepackage/birdwatcher/documentarchive/documentarchive.go,
+    // DownloadArchiveInfo): the same call here tells which version that is. One call, no pages.
+    defaultAgentPackageVersion: () =>
+      callAws({ operation: 'DescribeDocument', resource: AGENT_PACKAGE_NAME }, async () => {
+        const { Document: document } = await client.send(new DescribeDocumentCommand({ Name: AGENT_PACKAGE_NAME }));
+        return document?.VersionName;
       }),
   };
 }

@@ -10,7 +10,7 @@ import { execute, type ActionOutcome } from '../apply/execute.js';
 import type { InstanceScope } from '../model/observed.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups, observeSilence } from '../observation/observe.js';
 import { settleInFlight } from '../outcomes/settle.js';
-import { startAgentRollout } from '../rollout/rollout.js';
+import { startDueAgentRollout } from '../rollout/rollout.js';
 import { instanceOf, plan, type Action, type PlanOrigin, type PlannedInstance, type RequestedAction } from '../planning/plan.js';
 import type { Ports } from '../ports.js';
 import { chunk } from '../support/chunk.js';
@@ -82,10 +82,12 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
     // A typo would otherwise match no instance and look like a fleet with nothing to do.
     throw new InvalidInputError(`config ${JSON.stringify(scopedConfig)} is not a configuration of stage ${settings.stage} (known: ${settings.configNames.join(', ')}); nothing was changed`);
   }
-  const configs = await observeConfigSet(ports, settings);
-  // A deploy that changed the stage's agentVersion starts its rollout at the first reconcile after
-  // it (the agent's rollout record, read with the configuration set, names another version).
-  if (!request.dryRun && configs.agent.rolloutInProgress && configs.agent.awaitingRollout) await startAgentRollout(ports, settings);
+  let configs = await observeConfigSet(ports, settings);
+  // A deploy that changed the stage's agentVersion, or (with "latest") a version Distributor newly
+  // publishes, starts the agent's rollout here; the plan below follows the version that then stands.
+  if (!request.dryRun) {
+    configs = { ...configs, agent: await startDueAgentRollout(ports, settings, configs.agent, { origin: request.origin ?? 'sweep', scope: request.scope }) };
+  }
   let observed = await observeInstances(ports, settings, request.scope);
   if (request.maxInstances !== undefined && observed.length > request.maxInstances) {
     throw new ScopeTooLargeError(

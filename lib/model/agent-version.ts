@@ -4,6 +4,9 @@
  */
 import { AGENT_VERSION_PATTERN } from '../config.js';
 
+/** Distributor's package of the CloudWatch agent, as agent/document.yml installs it. */
+export const AGENT_PACKAGE_NAME = 'AmazonCloudWatchAgent';
+
 /**
  * The version in `amazon-cloudwatch-agent-ctl -a status` output, the JSON object
  * {"status": "running", "starttime": "...", "configstatus": "configured", "version": "1.300032.2b361"}

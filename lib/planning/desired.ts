@@ -46,7 +46,10 @@ export interface ConfigSet {
 
 /** Which agent version instances should run. */
 export interface DesiredAgent {
-  /** An exact version; undefined: "latest", Distributor's newest at install, never upgraded after. */
+  /**
+   * An exact version; undefined: not managed (yet): an install gets Distributor's default version.
+   * With "latest", the version a sweep last saw Distributor publish, once its rollout started.
+   */
   version?: string;
   /**
    * A rollout of this version is under way, or due to start (the setting changed and no reconcile
@@ -63,10 +66,14 @@ export interface DesiredAgent {
 /**
  * The agent version that stands, from the setting and the rollout record of AGENT_ROLLOUT. Like a
  * configuration version, a version rolled back stays held back until the setting names another.
+ * With "latest" the version wanted is the one the record is about: a sweep starts a rollout of
+ * each version Distributor newly publishes, and one rolled back stays held back until Distributor
+ * publishes another. Before the first, versions are not managed.
  */
 export function desiredAgent(settings: Pick<Settings, 'agentVersion'>, rollout: RolloutRecord | undefined): DesiredAgent {
-  if (settings.agentVersion === LATEST_AGENT) return {};
-  const wanted = settings.agentVersion;
+  const recorded = typeof rollout?.version === 'string' ? rollout.version : undefined;
+  const wanted = settings.agentVersion === LATEST_AGENT ? recorded : settings.agentVersion;
+  if (wanted === undefined) return {};
   if (rollout?.version !== wanted) return { version: wanted, rolloutInProgress: true, awaitingRollout: true };
   if (rollout.status === 'in-progress') return { version: wanted, rolloutInProgress: true };
   if (rollout.status === 'completed') return { version: wanted };

@@ -13,14 +13,14 @@
  * version until a new one is written.
  */
 import { validateAgentConfig } from '../agent/index.js';
-import { LATEST_AGENT, parameterName, type Settings } from '../config.js';
-import { desiredAgent, selectionOf, type ConfigSet } from '../planning/desired.js';
+import { AGENT_VERSION_PATTERN, LATEST_AGENT, parameterName, type Settings } from '../config.js';
+import { desiredAgent, selectionOf, type ConfigSet, type DesiredAgent } from '../planning/desired.js';
 import { errorMessage } from '../errors.js';
 import { execute } from '../apply/execute.js';
 import type { InstanceScope, ObservedInstance } from '../model/observed.js';
 import { mostCommonAgentVersion } from '../model/agent-version.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups } from '../observation/observe.js';
-import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance } from '../planning/plan.js';
+import { isAgentCommand, plan, type Action, type AgentCommand, type PlannedInstance, type PlanOrigin } from '../planning/plan.js';
 import { AGENT_ROLLOUT, type InFlightCommand, type InstanceRecord, type LogGroup, type Ports, type RolloutRecord, type RolloutVersion } from '../ports.js';
 import { allowedErrorsFor, concurrencyFor } from '../model/rate.js';
 import { ConflictError } from '../errors.js';
@@ -49,23 +49,57 @@ export async function startRollout(ports: Ports, settings: Settings, configName:
 }
 
 /**
- * Starts the rollout of the stage's agentVersion when it is not the one the agent's rollout
- * record is about: a deploy changed the setting. The version to go back to is the one the last
- * rollout completed (or fell back to); before the first, the version most instances report (the
- * fleet's version before the pin). A racing start loses its conditional write and changes nothing.
+ * Before a reconcile plans: starts the agent's rollout when one is due and returns the agent
+ * version that then stands. Due when the stage's agentVersion names a version the rollout record
+ * is not about (a deploy changed it), and, with "latest", at every sweep: Distributor's default
+ * version is read there, once per sweep, and a version not seen before becomes the rollout's
+ * target. Not per instance: the worker's reconciles and a sweep's fan-out batches (instance
+ * lists, slices of a sweep that already looked) do not read it.
  */
-export async function startAgentRollout(ports: Ports, settings: Settings): Promise<RolloutRecord | undefined> {
-  if (settings.agentVersion === LATEST_AGENT) return undefined;
+export async function startDueAgentRollout(
+  ports: Ports,
+  settings: Settings,
+  agent: DesiredAgent,
+  request: { origin: PlanOrigin; scope?: InstanceScope },
+): Promise<DesiredAgent> {
+  const sweep = request.origin === 'sweep' && request.scope?.instanceIds === undefined;
+  const due = agent.awaitingRollout || (settings.agentVersion === LATEST_AGENT && sweep);
+  if (!due) return agent;
+  return desiredAgent(settings, await startAgentRollout(ports, settings));
+}
+
+/**
+ * Starts the rollout of the agent version the stage wants when it is not the one the agent's
+ * rollout record is about: the pinned agentVersion, or with "latest" the version Distributor now
+ * installs by default. The version to go back to is the one the last rollout completed (or fell
+ * back to); before the first, the version most instances report (the fleet's version before).
+ * A racing start loses its conditional write and changes nothing.
+ */
+async function startAgentRollout(ports: Ports, settings: Settings): Promise<RolloutRecord | undefined> {
   const existing = await ports.rollouts.get(AGENT_ROLLOUT);
-  if (existing?.version === settings.agentVersion) return existing;
+  const latest = settings.agentVersion === LATEST_AGENT;
+  const target = latest ? await publishedAgentVersion(ports) : settings.agentVersion;
+  if (target === undefined || existing?.version === target) return existing;
   const before = goodVersionAfter(existing) === undefined ? mostCommonAgentVersion(await ports.state.list()) : undefined;
-  const record = freshRollout(AGENT_ROLLOUT, settings.agentVersion, existing, ports.clock.now(), before);
+  const record = freshRollout(AGENT_ROLLOUT, target, existing, ports.clock.now(), before);
   const { goodVersion } = record;
   const stored = await putRolloutQuietly(ports, { ...record, status: 'in-progress' }, existing?.revision);
   if (!stored) return ports.rollouts.get(AGENT_ROLLOUT);
-  ports.log.info('agent rollout started', { version: settings.agentVersion, goodVersion });
-  await ports.queue.enqueue([{ rollout: AGENT_ROLLOUT, reason: `agentVersion ${settings.agentVersion} set`, attempt: 0 }]);
+  ports.log.info('agent rollout started', { version: target, goodVersion, ...(latest && { agentVersion: LATEST_AGENT }) });
+  const reason = latest ? `Distributor publishes agent ${target} (agentVersion latest)` : `agentVersion ${target} set`;
+  await ports.queue.enqueue([{ rollout: AGENT_ROLLOUT, reason, attempt: 0 }]);
   return stored;
+}
+
+/**
+ * Distributor's default AmazonCloudWatchAgent version, when it is one: SSM's answer goes into
+ * commands' agentVersion parameter, so it is held to the same pattern as the setting.
+ */
+async function publishedAgentVersion(ports: Ports): Promise<string | undefined> {
+  const version = await ports.ssm.defaultAgentPackageVersion();
+  if (version !== undefined && AGENT_VERSION_PATTERN.test(version)) return version;
+  ports.log.warn('Distributor gave no usable AmazonCloudWatchAgent version; no agent rollout started', { versionName: version });
+  return undefined;
 }
 
 /** The version to go back to after `existing`: the one it completed, or the one it fell back to. */
@@ -397,8 +431,9 @@ export async function countInRollout(
   if (settled.configName && settled.version !== undefined && !settled.rolledOut) {
     await countIn(ports, settings, instanceId, settled.configName, settled.version, succeeded);
   }
-  // An install of a pinned agent version counts in the agent's rollout when that version's is under way.
-  if (settled.agentVersion !== undefined && settings.agentVersion !== LATEST_AGENT) {
+  // An install of a named agent version (pinned, or the one "latest" rolls out) counts in the
+  // agent's rollout when that version's is under way.
+  if (settled.agentVersion !== undefined) {
     await countIn(ports, settings, instanceId, AGENT_ROLLOUT, settled.agentVersion, succeeded);
   }
 }

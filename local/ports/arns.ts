@@ -26,6 +26,8 @@ export function arnsOf(account: Pick<AccountBackend, 'accountId' | 'region'>) {
     instance: (instanceId: string) => regional('ec2', `instance/${instanceId}`),
     parameter: (name: string) => regional('ssm', `parameter/${name}`),
     document: (name: string) => regional('ssm', `document/${name}`),
+    /** A document AWS owns (e.g. a Distributor package): its ARN names no account. */
+    awsDocument: (name: string) => `arn:aws:ssm:${region}::document/${name}`,
     role: (roleName: string) => `arn:aws:iam::${accountId}:role/${roleName}`,
     instanceProfile: (profileName: string) => `arn:aws:iam::${accountId}:instance-profile/${profileName}`,
     logGroup: (name: string) => regional('logs', `log-group:${name}`),

@@ -7,6 +7,7 @@ import type { ParameterTier, ProfileAssociation, SendCommandInput } from '../../
 import type { VirtualClock } from '../clock.js';
 import type { AgentState } from '../world/agent.js';
 import type { CommandWorld, SimCommand } from '../world/commands.js';
+import type { DistributorWorld } from '../world/distributor.js';
 import type { Ec2World } from '../world/ec2.js';
 import type { IamWorld } from '../world/iam.js';
 import type { LogsWorld } from '../world/logs.js';
@@ -24,6 +25,7 @@ export interface AccountBackend {
   readonly registration: RegistrationWorld;
   readonly parameters: ParameterWorld;
   readonly commands: CommandWorld;
+  readonly distributor: DistributorWorld;
   readonly logs: LogsWorld;
   readonly table: TableWorld;
   readonly queue: QueueWorld;

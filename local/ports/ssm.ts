@@ -1,10 +1,10 @@
 /**
  * SsmPort: DescribeInstanceInformation (50 a page, ≤ 50 ids per InstanceIds filter),
  * GetParameters (10 names), GetParameter ("name:version"), PutParameter, SendCommand (50 ids),
- * ListCommandInvocations (50 a page).
+ * ListCommandInvocations (50 a page), DescribeDocument (the agent's Distributor package).
  */
 import type { CommandInvocation, ManagedInstance, SentCommand, SsmPort } from '../../lib/ports.js';
-import { agentVersionOfStatus } from '../../lib/model/agent-version.js';
+import { AGENT_PACKAGE_NAME, agentVersionOfStatus } from '../../lib/model/agent-version.js';
 import type { SimInvocationView } from '../world/commands.js';
 import type { AccountBackend } from './backend.js';
 import type { CallLayer } from '../calls.js';
@@ -20,7 +20,7 @@ function asReported({ agentStatus, ...invocation }: SimInvocationView): CommandI
 }
 
 export function ssmPort(account: AccountBackend, layer: CallLayer): SsmPort {
-  const { registration, parameters, ec2, commands } = account;
+  const { registration, parameters, ec2, commands, distributor } = account;
   const arns = arnsOf(account);
   const describeInformation = anyResource('ssm:DescribeInstanceInformation');
   const listInvocations = anyResource('ssm:ListCommandInvocations');
@@ -80,5 +80,10 @@ export function ssmPort(account: AccountBackend, layer: CallLayer): SsmPort {
 
     listInvocationsOnInstance: (instanceId, documentName, after) =>
       paginate(layer, 'ListCommandInvocations', LIMITS.commandInvocationsPage, () => commands.invocationsSince(instanceId, documentName, after), asReported, listInvocations),
+
+    defaultAgentPackageVersion: () =>
+      layer.call('DescribeDocument', () => distributor.defaultVersion, AGENT_PACKAGE_NAME, [
+        { action: 'ssm:DescribeDocument', resource: arns.awsDocument(AGENT_PACKAGE_NAME) },
+      ]),
   };
 }

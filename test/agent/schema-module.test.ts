@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { MODULE_FILE, SCHEMA_FILE, generateValidatorSource } from '../../vendor/amazon-cloudwatch-agent/generate-validator.mjs';
 import { agentSchemaProblems } from '../../lib/agent/index.js';
 
-describe('the compiled schema module (lib/agent/schema-validator.generated.cjs)', () => {
+describe('the compiled schema module (lib/agent/schema-validator.generated.mjs)', () => {
   it('is exactly what the generator makes from the vendored schema: regenerating it changes nothing', () => {
     expect(readFileSync(MODULE_FILE, 'utf8') === generateValidatorSource()).toBe(true);
   });

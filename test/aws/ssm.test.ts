@@ -1,4 +1,5 @@
 import {
+  DescribeDocumentCommand,
   DescribeInstanceInformationCommand,
   GetParameterCommand,
   GetParametersCommand,
@@ -81,6 +82,20 @@ describe('getParameterVersion', () => {
   it.each(['ParameterNotFound', 'ParameterVersionNotFound'])('gives undefined on %s', async (name) => {
     ssm.on(GetParameterCommand).rejects(awsError(name));
     expect(await awsPorts().ssm.getParameterVersion('AmazonCloudWatch-x', 9)).toBeUndefined();
+  });
+});
+
+describe('defaultAgentPackageVersion', () => {
+  it("describes AmazonCloudWatchAgent by name alone (its default version, what an unnamed install gets) and gives that version's VersionName", async () => {
+    ssm.on(DescribeDocumentCommand).resolves({ Document: { Name: 'AmazonCloudWatchAgent', DocumentVersion: '57', VersionName: '1.300032.2b361', Status: 'Active' } });
+    expect(await awsPorts().ssm.defaultAgentPackageVersion()).toBe('1.300032.2b361');
+    expect(ssm).toHaveReceivedCommandExactlyOnceWith(DescribeDocumentCommand, { Name: 'AmazonCloudWatchAgent' });
+    expect(ssm.commandCalls(DescribeDocumentCommand)[0]!.args[0].input).toEqual({ Name: 'AmazonCloudWatchAgent' });
+  });
+
+  it('gives undefined when the document names no version', async () => {
+    ssm.on(DescribeDocumentCommand).resolves({ Document: { Name: 'AmazonCloudWatchAgent' } });
+    expect(await awsPorts().ssm.defaultAgentPackageVersion()).toBeUndefined();
   });
 });
 

@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { CloudWatchLogsClient, ListTagsForResourceCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateDocumentCommand, DescribeDocumentCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CreateDocumentCommand, DescribeDocumentCommand, ListCommandsCommand, SSMClient, UpdateDocumentCommand, UpdateDocumentDefaultVersionCommand } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AlreadyExistsError, NotFoundError } from '../../lib/errors.js';
 import type { Ports } from '../../lib/ports.js';
@@ -80,6 +80,19 @@ describe('sendCommand', () => {
   it('moto accepts the service’s document', async () => {
     const { Document } = await ssm.send(new DescribeDocumentCommand({ Name: DOCUMENT }));
     expect(Document?.Parameters?.map((parameter) => parameter.Name).sort()).toEqual(['agentAction', 'agentVersion', 'configurationLocation', 'installAgent', 'uninstallAgent']);
+  });
+
+  it("reads the default version's VersionName of the agent's package document, and the new one once it is the default", async () => {
+    // moto has none of AWS's own documents: a document of the same name stands in for Distributor's package.
+    const content = (message: string) => JSON.stringify({ schemaVersion: '2.2', description: message, mainSteps: [{ action: 'aws:runShellScript', name: 'run', inputs: { runCommand: ['true'] } }] });
+    await ssm.send(new CreateDocumentCommand({ Name: 'AmazonCloudWatchAgent', Content: content('v1'), DocumentType: 'Command', VersionName: '1.300031.1b100' }));
+    expect(await ports.ssm.defaultAgentPackageVersion()).toBe('1.300031.1b100');
+    const { DocumentDescription } = await ssm.send(
+      new UpdateDocumentCommand({ Name: 'AmazonCloudWatchAgent', Content: content('v2'), VersionName: '1.300032.2b361', DocumentVersion: '$LATEST' }),
+    );
+    expect(await ports.ssm.defaultAgentPackageVersion()).toBe('1.300031.1b100');
+    await ssm.send(new UpdateDocumentDefaultVersionCommand({ Name: 'AmazonCloudWatchAgent', DocumentVersion: DocumentDescription!.DocumentVersion! }));
+    expect(await ports.ssm.defaultAgentPackageVersion()).toBe('1.300032.2b361');
   });
 
   it('sends 120 ids as commands of 50, 50 and 20 with the parameters and rate control asked', async () => {

@@ -86,6 +86,21 @@ export interface Decision {
   error?: string;
 }
 
+/**
+ * A document AWS owns (a Distributor package such as AmazonCloudWatchAgent) has an ARN with no
+ * account (arn:aws:ssm:<region>::document/<name>), which the simulator cannot match to SSM's
+ * document resource type. The empty account is read as the placeholder "aws" in the call and in
+ * the policy alike: a policy naming the empty account (or "*") still matches, one naming an
+ * account still does not, as in IAM.
+ */
+const AWS_OWNED_DOCUMENT = /^(arn:[^:]+:ssm:[^:]+:):(document\/)/;
+function withAwsOwnedDocuments(value: Json): Json {
+  if (typeof value === 'string') return value.replace(AWS_OWNED_DOCUMENT, '$1aws:$2');
+  if (Array.isArray(value)) return value.map(withAwsOwnedDocuments);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withAwsOwnedDocuments(item)]));
+}
+
 /** Who calls, when not the function's role in the deployment's account, and the resource's own policy. */
 export interface Caller {
   /** The caller's ARN (given to the policies as aws:PrincipalArn too). */
@@ -101,14 +116,14 @@ export async function decide(call: AuthorizedCall, policy: Json, deployment: Dep
   const principal = caller.principal ?? `arn:${deployment.partition}:iam::${deployment.accountId}:role/${call.caller}`;
   const result = await runSimulation(
     {
-      identityPolicies: [{ name: 'role', policy }],
+      identityPolicies: [{ name: 'role', policy: withAwsOwnedDocuments(policy) }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(caller.resourcePolicy && { resourcePolicy: caller.resourcePolicy }),
       request: {
         action: call.action,
         principal,
-        resource: { accountId: caller.resourceAccount ?? deployment.accountId, resource: call.resource },
+        resource: { accountId: caller.resourceAccount ?? deployment.accountId, resource: withAwsOwnedDocuments(call.resource) as string },
         contextVariables: { 'aws:PrincipalArn': principal, ...call.context },
       },
     },

@@ -16,7 +16,15 @@ function rollout(overrides: Partial<RolloutRecord>): RolloutRecord {
 
 describe('desiredAgent', () => {
   it.each([
-    ['latest: no version is pinned, whatever the record says', LATEST_AGENT, rollout({ status: 'rolled-back' }), {}],
+    ['latest before any sweep saw a Distributor version: versions are not managed', LATEST_AGENT, undefined, {}],
+    ['latest: the version Distributor newly published, rolling out', LATEST_AGENT, rollout({ status: 'in-progress' }), { version: NEW, rolloutInProgress: true }],
+    ['latest: the version Distributor published, rolled out', LATEST_AGENT, rollout({ status: 'completed' }), { version: NEW }],
+    [
+      "latest: Distributor's new version rolled back: the version instances ran before stands",
+      LATEST_AGENT,
+      rollout({ status: 'rolled-back', goodVersion: OLD, reason: '4 of 10 failed' }),
+      { version: OLD, heldBack: { version: NEW, why: `agent ${NEW} was rolled-back: 4 of 10 failed` } },
+    ],
     ['a pinned version with no rollout yet: the next reconcile starts one', NEW, undefined, { version: NEW, rolloutInProgress: true, awaitingRollout: true }],
     ['a pinned version whose record is of another version: a new rollout', NEW, rollout({ version: OLD, status: 'completed' }), { version: NEW, rolloutInProgress: true, awaitingRollout: true }],
     ['the pinned version rolling out', NEW, rollout({ status: 'in-progress' }), { version: NEW, rolloutInProgress: true }],

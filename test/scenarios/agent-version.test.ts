@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { AGENT_ROLLOUT } from '../../lib/ports.js';
 import { fleetStatus } from '../../lib/entry/status.js';
-import { failFraction, type CommandOutcomePolicy } from '../../local/index.js';
+import { failFraction, type CommandOutcomePolicy, type SimulatedAccount } from '../../local/index.js';
 import { deployedStack, FLEET_RUN_TIMEOUT, MINUTE, peakOverlap, selectorTags } from './helpers.js';
 
 const OLD = '1.300031.1b100';
@@ -30,6 +30,17 @@ const upgradeFails = (fraction: number): CommandOutcomePolicy => {
   const fail = failFraction(fraction, 'E! Distributor: AmazonCloudWatchAgent install failed: package script exited 1');
   return (context) => (context.parameters.agentVersion?.[0] === NEW ? fail(context) : undefined);
 };
+
+/** The agent's rollout of NEW stopped at maxErrors, and every instance that took NEW is back on OLD, its record saying so. */
+function expectRolledBackToOld(account: SimulatedAccount, ids: string[]): void {
+  const rollout = account.rollout(AGENT_ROLLOUT);
+  expect(rollout).toMatchObject({ version: NEW, goodVersion: OLD, status: 'rolled-back' });
+  expect(rollout!.reason).toMatch(/more than maxErrors 5%/);
+  const tookNew = ids.filter((id) => installsOf(account, [id], NEW).some((i) => 'status' in i && (i as { status: string }).status === 'Success'));
+  expect(tookNew.length).toBeGreaterThan(0);
+  for (const id of ids) expect(account.agent(id).version, id).toBe(OLD);
+  for (const id of tookNew) expect(account.record(id)).toMatchObject({ agentVersion: OLD, status: 'configured' });
+}
 
 const installsOf = (account: { invocationsOn(id: string): { command: { parameters: Record<string, string[]>; requestedAt: number }; endedAt?: number }[] }, ids: string[], version: string) =>
   ids.flatMap((id) => account.invocationsOn(id).filter((i) => i.command.parameters.agentVersion?.[0] === version));
@@ -80,18 +91,9 @@ describe('1,000 instances upgrading the agent with 30% failing', () => {
     stack.redeploy({ agentVersion: NEW });
     await stack.reconcile();
     await stack.settle();
-    const rollout = account.rollout(AGENT_ROLLOUT);
-
-    // Stops at the threshold.
-    expect(rollout).toMatchObject({ version: NEW, goodVersion: OLD, status: 'rolled-back' });
-    expect(rollout!.reason).toMatch(/more than maxErrors 5%/);
+    // Stops at the threshold; puts every instance that took the new version back on the previous one.
+    expectRolledBackToOld(account, ids);
     expect(installsOf(account, ids, NEW).length).toBeLessThan(500);
-
-    // Puts every instance that took the new version back on the previous one.
-    const tookNew = ids.filter((id) => installsOf(account, [id], NEW).some((i) => 'status' in i && (i as { status: string }).status === 'Success'));
-    expect(tookNew.length).toBeGreaterThan(0);
-    for (const id of ids) expect(account.agent(id).version, id).toBe(OLD);
-    for (const id of tookNew) expect(account.record(id)).toMatchObject({ agentVersion: OLD, status: 'configured' });
 
     // Keeps the rolled-back version from sweeps and new instances.
     const late = account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId;
@@ -121,5 +123,98 @@ describe('onDeselect uninstall', () => {
     expect(account.record(id)?.agentVersion).toBeUndefined();
     const last = account.invocationsOn(id).at(-1)!;
     expect(last.command.parameters).toMatchObject({ agentAction: ['stop'], uninstallAgent: ['yes'], installAgent: ['no'] });
+  });
+});
+
+/**
+ * agentVersion latest: a fleet on Distributor's OLD, swept once (the sweep records OLD as the
+ * version that stands, sending nothing), then Distributor publishes NEW.
+ */
+async function latestFleetOnOld(size: number, seed: number) {
+  const { account, stack } = deployedStack({ seed, latestAgentVersion: OLD }, { settings: { maxConcurrency: '10%', maxErrors: '5%' } });
+  await stack.settle();
+  const ids = Array.from({ length: size }, () =>
+    account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId,
+  );
+  await stack.settle();
+  const commandsBefore = ids.reduce((sum, id) => sum + account.invocationsOn(id).length, 0);
+  await stack.reconcile();
+  await stack.settle();
+  expect(account.rollout(AGENT_ROLLOUT)).toMatchObject({ version: OLD, status: 'completed', sent: 0 });
+  expect(ids.reduce((sum, id) => sum + account.invocationsOn(id).length, 0)).toBe(commandsBefore);
+  for (const id of ids) expect(account.agent(id).version, id).toBe(OLD);
+  return { account, stack, ids };
+}
+
+describe('agentVersion latest: Distributor publishes a new agent version', () => {
+  it('the next sweep reads it once, starts the agent rollout from the version the fleet ran, and the fleet converges on it in waves', FLEET_RUN_TIMEOUT, async () => {
+    const { account, stack, ids } = await latestFleetOnOld(200, 44);
+    account.setCommandOutcome(upgradeFails(0.03));
+    account.publishAgentVersion(NEW);
+
+    // Nothing notices before a sweep: the worker's reconciles do not ask Distributor.
+    account.resetCalls();
+    await stack.reconcile({ scope: { instanceIds: ids.slice(0, 5) } });
+    expect(account.calls.DescribeDocument ?? 0).toBe(0);
+    expect(account.rollout(AGENT_ROLLOUT)).toMatchObject({ version: OLD, status: 'completed' });
+
+    // The sweep asks once, whatever the fleet's size, and starts the rollout.
+    await stack.reconcile();
+    expect(account.calls.DescribeDocument).toBe(1);
+    expect(account.rollout(AGENT_ROLLOUT)).toMatchObject({ version: NEW, goodVersion: OLD, status: 'in-progress' });
+    await stack.settle();
+
+    expect(account.rollout(AGENT_ROLLOUT)).toMatchObject({ version: NEW, goodVersion: OLD, status: 'completed', total: 200 });
+    const onOld = ids.filter((id) => account.agent(id).version === OLD);
+    expect(ids.filter((id) => account.agent(id).version === NEW).length + onOld.length).toBe(200);
+    expect(onOld.length).toBeLessThanOrEqual(10); // maxErrors 5% of 200
+    for (const id of onOld) expect(account.record(id)?.lastError).toContain('install failed');
+    for (const id of ids) expect(account.record(id)?.agentVersion, id).toBe(account.agent(id).version);
+
+    // In waves within maxConcurrency (10% of 200).
+    const peak = peakOverlap(installsOf(account, ids, NEW).map((i) => [i.command.requestedAt, i.endedAt ?? Infinity]));
+    expect(peak).toBeGreaterThan(10);
+    expect(peak).toBeLessThanOrEqual(20);
+
+    // New instances get the new version by name; the next sweep starts nothing.
+    const late = account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId;
+    await stack.settle();
+    expect(account.invocationsOn(late).at(-1)!.command.parameters.agentVersion).toEqual([NEW]);
+    const revision = account.rollout(AGENT_ROLLOUT)!.revision;
+    await stack.reconcile();
+    await stack.settle();
+    expect(account.rollout(AGENT_ROLLOUT)!.revision).toBe(revision);
+    const status = await fleetStatus(stack.ports(), stack.settings);
+    expect(status.agent).toMatchObject({ setting: 'latest', standingVersion: NEW, rollout: { version: NEW, status: 'completed' } });
+  });
+
+  it('a VersionName that is not a version (shell metacharacters) starts nothing and reaches no command', async () => {
+    const { account, stack, ids } = await latestFleetOnOld(3, 46);
+    account.publishAgentVersion('1.3; reboot');
+    await stack.reconcile();
+    await stack.settle();
+    expect(account.rollout(AGENT_ROLLOUT)).toMatchObject({ version: OLD, status: 'completed' });
+    const parameters = ids.flatMap((id) => account.invocationsOn(id).map((i) => JSON.stringify(i.command.parameters)));
+    expect(parameters.filter((p) => p.includes('reboot'))).toEqual([]);
+  });
+
+  it('with 30% of upgrades failing, stops at the threshold and puts every instance back on the version it ran; the version stays held back', FLEET_RUN_TIMEOUT, async () => {
+    const { account, stack, ids } = await latestFleetOnOld(200, 45);
+    account.setCommandOutcome(upgradeFails(0.3));
+    account.publishAgentVersion(NEW);
+    await stack.reconcile();
+    await stack.settle();
+    expectRolledBackToOld(account, ids);
+
+    // Distributor still names NEW: later sweeps leave it held back, and new instances get OLD by name.
+    const late = account.launchInstance({ tags: selectorTags(stack, 'web'), profileName: stack.settings.managedProfileName, registrationDelayMs: MINUTE }).instanceId;
+    await stack.settle();
+    await stack.reconcile();
+    await stack.settle();
+    expect(account.agent(late).version).toBe(OLD);
+    expect(account.rollout(AGENT_ROLLOUT)).toMatchObject({ version: NEW, status: 'rolled-back' });
+    const status = await fleetStatus(stack.ports(), stack.settings);
+    expect(status.agent).toMatchObject({ setting: 'latest', standingVersion: OLD, heldBack: { version: NEW } });
+    expect(status.agent?.versions).toEqual({ [OLD]: 201 });
   });
 });

@@ -1,4 +1,4 @@
-/** Types of schema-validator.generated.cjs, ajv's standalone validator of the agent's schema. */
+/** Types of schema-validator.generated.mjs, ajv's standalone validator of the agent's schema (compiled on its first call). */
 interface SchemaError {
   /** JSON pointer to the value at fault, e.g. "/logs/logs_collected/files/collect_list/0". */
   instancePath: string;
@@ -11,4 +11,4 @@ declare const validate: {
   (document: unknown): boolean;
   errors?: SchemaError[] | null;
 };
-export = validate;
+export default validate;
