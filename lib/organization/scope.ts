@@ -67,3 +67,44 @@ export function cellsLeftScope(organization: Organization, accounts: readonly st
   }
   return left.sort((a, b) => a.account.localeCompare(b.account) || a.region.localeCompare(b.region));
 }
+
+/**
+ * The stage's scope for one invocation of an event function or of the worker: scopeAccounts asked
+ * at most once (an invocation sees one answer, and a burst of events costs one Organizations walk
+ * per invocation, not one per event).
+ */
+export class MemberScope {
+  private accounts: Promise<ReadonlySet<string>> | undefined;
+
+  constructor(
+    readonly organization: Organization,
+    private readonly organizations: OrganizationsPort,
+  ) {}
+
+  accountsInScope(): Promise<ReadonlySet<string>> {
+    this.accounts ??= scopeAccounts(this.organization, this.organizations).then(
+      (accounts) => new Set(accounts),
+      (error: unknown) => {
+        // Not cached: the next caller of this invocation asks again rather than inheriting a failure.
+        this.accounts = undefined;
+        throw error;
+      },
+    );
+    return this.accounts;
+  }
+
+  /** Why a cell is outside the scope; undefined when it is inside. */
+  async outside(cell: Cell): Promise<string | undefined> {
+    const { regions, scope } = this.organization;
+    if (!regions.includes(cell.region)) return `region ${cell.region} is not a member region of the stage (${regions.join(', ')})`;
+    if (!(await this.accountsInScope()).has(cell.account)) {
+      return `account ${cell.account} is not in the stage's scope (${'accounts' in scope ? 'memberAccounts' : `organizational units ${scope.organizationalUnits.join(', ')}`})`;
+    }
+    return undefined;
+  }
+
+  /** Every cell in scope, account by account in account order: the order an org rollout reaches them in. */
+  async cells(): Promise<Cell[]> {
+    return cellsOf([...(await this.accountsInScope())], this.organization.regions);
+  }
+}
