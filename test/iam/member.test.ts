@@ -196,6 +196,30 @@ describe("the execution role's trust, with the hub's side", () => {
   });
 });
 
+describe("the hub's reads of the organization (OU scope)", () => {
+  async function list(fn: string, action: string, resource: string) {
+    const call: AuthorizedCall = { caller: fn, operation: 'ListChildren' as AuthorizedCall['operation'], action, resource };
+    const hubDeployment = { ...deployment, accountId: HUB_ACCOUNT, region: HUB_REGION };
+    return (await decide(call, rolePolicy(hub.template, fn, hubDeployment), hubDeployment)).allowed;
+  }
+  const MANAGEMENT = '999999999999';
+
+  it("allows listing the organization's OUs and root, children and accounts, to the functions that work in members", async () => {
+    for (const fn of MEMBER_CALLERS) {
+      for (const action of ['organizations:ListChildren', 'organizations:ListAccountsForParent']) {
+        expect(await list(fn, action, `arn:aws:organizations::${MANAGEMENT}:ou/${ORGANIZATION}/ou-ab12-cdefgh34`), `${fn} ${action}`).toBe(true);
+        expect(await list(fn, action, `arn:aws:organizations::${MANAGEMENT}:root/${ORGANIZATION}/r-ab12`), `${fn} ${action}`).toBe(true);
+      }
+    }
+  });
+
+  it("denies another organization's OUs, other Organizations calls, and the functions that only enqueue", async () => {
+    expect(await list('worker', 'organizations:ListChildren', `arn:aws:organizations::${MANAGEMENT}:ou/${OTHER_ORGANIZATION}/ou-ab12-cdefgh34`)).toBe(false);
+    expect(await list('worker', 'organizations:DescribeAccount', `arn:aws:organizations::${MANAGEMENT}:account/${ORGANIZATION}/111111111111`)).toBe(false);
+    expect(await list('tagChange', 'organizations:ListChildren', `arn:aws:organizations::${MANAGEMENT}:ou/${ORGANIZATION}/ou-ab12-cdefgh34`)).toBe(false);
+  });
+});
+
 describe("the hub's members bus", () => {
   const busPolicy = () => resolve(hub.template.Resources.MembersEventBus.Properties.Policy, { ...deployment, accountId: HUB_ACCOUNT, region: HUB_REGION });
   async function putEvents(principalOrg: string, identity: Json) {
