@@ -9,7 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
+import { createAwsOrganizationAccess, createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
 import { loadSettings } from '../lib/config.js';
 import { KnownLogGroups } from '../lib/observation/known-log-groups.js';
 import type { Log, MetricSink } from '../lib/ports.js';
@@ -47,7 +47,9 @@ export function runtime(): Runtime {
     const resources = loadAwsResources(process.env);
     // One memory of correct log groups per execution environment: it lives as long as the container.
     const ports = { ...createAwsPorts({ ...settings, ...resources }, { log, metrics: metricSink, instrument: (client) => tracer.captureAWSv3Client(client) }), knownLogGroups: new KnownLogGroups() };
-    built = { settings, ports };
+    // The organization mode's ways into member accounts (undefined in the single-account mode).
+    const organization = createAwsOrganizationAccess(settings, { log, metrics: metricSink, instrument: (client) => tracer.captureAWSv3Client(client) });
+    built = { settings, ports, ...(organization && { organization }) };
   }
   return built;
 }
