@@ -13,7 +13,7 @@ import { cellKey, parseCellKey } from '../model/cell.js';
 import type { Cell, OrganizationAccess, Ports } from '../ports.js';
 import { cellPorts, cellSettings } from './cell-ports.js';
 import { lazyMemberPorts } from './lazy-member.js';
-import { startOrgRollout } from './rollout.js';
+import { startOrgRollout, type OrgContext } from './rollout.js';
 import { MemberScope } from './scope.js';
 
 /** The cell an event is about: its envelope's account and region. Throws InvalidInputError when they are not an account-region. */
@@ -32,11 +32,8 @@ export type EventHandler = (ports: Ports, settings: Settings, event: unknown) =>
 /** An effect of an organization-mode event: the single-account effect and the cell it was handled in. */
 export type RoutedEffect = EventEffect & { account: string; region: string };
 
-export interface OrgEventContext {
-  ports: Ports;
-  settings: Settings;
-  organization: OrganizationAccess;
-}
+/** The hub's ports and settings and its way into the organization, as the org-wide rollout takes them too. */
+export type OrgEventContext = OrgContext;
 
 /**
  * Rejects an event from outside the scope (InvalidInputError, after a log line naming the
