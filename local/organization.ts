@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAgentConfig } from '../lib/agent/index.js';
-import { parameterName, type Settings } from '../lib/config.js';
+import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { MemberUnreachableError } from '../lib/errors.js';
 import { cellKey, cellsOf } from '../lib/model/cell.js';
 import type { Cell, MemberPorts, MembersPort, OrganizationAccess, OrganizationsPort } from '../lib/ports.js';
@@ -22,6 +22,7 @@ import { SimulatedAccount, type SimulatedAccountOptions } from './account.js';
 import type { FaultConfig } from './calls.js';
 import { VirtualClock } from './clock.js';
 import type { PortsOptions } from './ports/index.js';
+import { SimulatedStack } from './stack.js';
 
 /**
  * What can be wrong with a member account-region:
@@ -185,6 +186,19 @@ export class SimulatedOrganization {
   /** What a hub runtime in the organization mode gets (functions/handler.ts Runtime.organization). */
   access(options: PortsOptions = {}): OrganizationAccess {
     return { members: () => this.membersPort(options), organizations: this.organizationsPort() };
+  }
+
+  /** The hub stage's settings over this organization: its accounts as the list, its regions, the bundled configurations. */
+  stageSettings(overrides: Partial<Settings> = {}): Settings {
+    return testSettings({
+      accountId: this.hub.accountId,
+      region: this.hub.region,
+      configNames: SimulatedStack.bundledConfigNames(),
+      organizationId: this.organizationId,
+      memberAccounts: [...this.accounts],
+      memberRegions: [...this.regions],
+      ...overrides,
+    });
   }
 
   /**

@@ -1,7 +1,6 @@
 /** A small simulated organization with the member side deployed, and the stage settings of its hub. */
-import { testSettings, type Settings } from '../../lib/config.js';
+import type { Settings } from '../../lib/config.js';
 import { SimulatedOrganization, type SimulatedOrganizationOptions } from '../../local/organization.js';
-import { SimulatedStack } from '../../local/stack.js';
 
 export const MINUTE = 60_000;
 
@@ -15,15 +14,7 @@ export function organization(
     account: { latencyMs: 20, registrationDelayMs: MINUTE },
     ...options,
   });
-  const resolved = testSettings({
-    accountId: org.hub.accountId,
-    region: org.hub.region,
-    configNames: SimulatedStack.bundledConfigNames(),
-    organizationId: org.organizationId,
-    memberAccounts: [...org.accounts],
-    memberRegions: [...org.regions],
-    ...settings,
-  });
+  const resolved = org.stageSettings(settings);
   org.deployMembers(resolved);
   return { org, settings: resolved };
 }
