@@ -4,6 +4,7 @@
  * lib/ is layered; each folder may import only the folders below it (docs/design.md has the
  * picture and each folder's purpose):
  *
+ *   organization   the organization mode: the single-account domain run once per account-region
  *   entry          the service's entry points: events, the worker's work items, reconcile, status
  *   outcomes       settling command outcomes, outcome checks
  *   rollout        configuration rollouts
@@ -18,7 +19,7 @@
  * lib/aws (the SDK adapters) sees only the top level, model and support. functions/ is built on
  * lib/; local/ (the simulated account) on both; cli/ on all three. Nothing below imports above.
  */
-const layers = ['support', 'top', 'agent', 'model', 'planning', 'observation', 'apply', 'rollout', 'outcomes', 'entry'];
+const layers = ['support', 'top', 'agent', 'model', 'planning', 'observation', 'apply', 'rollout', 'outcomes', 'entry', 'organization'];
 const folderOf = {
   support: '^lib/support/',
   top: '^lib/[^/]+$',
@@ -30,6 +31,7 @@ const folderOf = {
   rollout: '^lib/rollout/',
   outcomes: '^lib/outcomes/',
   entry: '^lib/entry/',
+  organization: '^lib/organization/',
 };
 /** observation and apply sit side by side: neither imports the other. */
 const siblings = { observation: ['apply'], apply: ['observation'] };
@@ -57,7 +59,7 @@ module.exports = {
       comment: 'lib/aws implements the ports; the domain above is none of its business.',
       severity: 'error',
       from: { path: '^lib/aws/' },
-      to: { path: ['^lib/(planning|observation|apply|rollout|outcomes|entry)/', '^functions/', '^local/', '^cli/'] },
+      to: { path: ['^lib/(planning|observation|apply|rollout|outcomes|entry|organization)/', '^functions/', '^local/', '^cli/'] },
     },
     {
       name: 'functions-are-not-simulated',

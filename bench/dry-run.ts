@@ -7,7 +7,7 @@
 import { coveringPrefixes, literalPrefix } from '../lib/observation/observe.js';
 import type { InstanceRecord } from '../lib/ports.js';
 import { LIMITS, type Operation, type SimulatedAccount } from '../local/index.js';
-import type { SimulatedStack } from '../local/stack.js';
+import type { Settings } from '../lib/config.js';
 import { againstFloor, against, fmt, type Row, type Section } from './report.js';
 import { benchStack, LATENCY_MS, logGroupTemplates, MINUTE, sum } from './fleet.js';
 
@@ -37,8 +37,12 @@ export interface DryRunResult {
  * with none (not registered, so planned an association); the registered ones configured at the
  * current version, with their state records.
  */
-function buildFleet(account: SimulatedAccount, stack: SimulatedStack, n: number): void {
-  const { settings } = stack;
+export function buildFleet(
+  account: SimulatedAccount,
+  settings: Settings,
+  n: number,
+  putRecord: (record: Omit<InstanceRecord, 'revision'>) => void = (record) => account.table.put(record.instanceId, record, undefined, record.instanceId),
+): void {
   account.createManagedProfile('legacy-ssm');
   const configs = settings.configNames;
   const ids = account.launchFleet(n, (i) => ({
@@ -62,13 +66,15 @@ function buildFleet(account: SimulatedAccount, stack: SimulatedStack, n: number)
       attempts: 0,
       updatedAt: now,
     };
-    account.table.put(instanceId, record, undefined, instanceId);
+    putRecord(record);
   });
 }
 
-/** The fewest calls that can observe this fleet, operation by operation. */
-function minimumCalls(account: SimulatedAccount, stack: SimulatedStack): Partial<Record<Operation, number>> {
-  const { settings } = stack;
+/**
+ * The fewest calls that can observe this fleet, operation by operation. `tableItems`: the items of
+ * the state table the Scan reads (default the account's own table).
+ */
+export function minimumCalls(account: SimulatedAccount, settings: Settings, tableItems = account.table.size): Partial<Record<Operation, number>> {
   const tagged = [...account.ec2.instances.values()].filter((i) => i.state !== 'terminated' && settings.selectorTagKey in i.tags);
   const running = tagged.filter((i) => i.state === 'running');
   const profiles = new Set(running.flatMap((i) => account.ec2.activeAssociationOf(i.instanceId)?.profileName ?? []));
@@ -81,7 +87,7 @@ function minimumCalls(account: SimulatedAccount, stack: SimulatedStack): Partial
     // The fleet's registrations are listed whole (no filter): every registered instance of the account.
     DescribeInstanceInformation: pages(account.registration.registered.size, LIMITS.instanceInformationPage),
     // The state table is read whole: instance records and the configurations' rollout items.
-    Scan: pages(account.table.size, LIMITS.scanPage),
+    Scan: pages(tableItems, LIMITS.scanPage),
     GetParameters: chunks(settings.configNames.length, LIMITS.getParametersNames),
     // The configurations' rollout items in one BatchGetItem (100 keys a call).
     BatchGetItem: Math.ceil(settings.configNames.length / 100),
@@ -101,10 +107,10 @@ export async function dryRun(n: number): Promise<DryRunResult> {
   const { account, stack } = benchStack({ seed: 5 });
   // The fleet is there before the rules: no events, only the sweep.
   stack.disconnectRules();
-  buildFleet(account, stack, n);
+  buildFleet(account, stack.settings, n);
   // Let the instances with a profile register, and the deploy's rollouts settle.
   await stack.settle(2 * MINUTE);
-  const minimum = minimumCalls(account, stack);
+  const minimum = minimumCalls(account, stack.settings);
   account.resetCalls();
 
   const virtualStart = account.clock.now();

@@ -8,6 +8,7 @@ import { dryRun, dryRunSection } from './dry-run.js';
 import { logGroupSection } from './log-groups.js';
 import { machine } from './machine.js';
 import { onboard, onboardingSection } from './onboarding.js';
+import { ORGANIZATION_BENCH, organizationDryRun, organizationSection } from './organization.js';
 import { PRICES } from './prices.js';
 import { missed, render, type Section } from './report.js';
 import { sweepCostSection } from './sweeps.js';
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
   };
   const sweeps = [await dryRun(10_000), await dryRun(100_000)];
   show(dryRunSection(sweeps));
+  // The organization: at the stage's default parallelism, and with every account-region at once.
+  const organizations = [];
+  for (const maxParallelCells of ORGANIZATION_BENCH.parallelism) organizations.push(await organizationDryRun({ ...ORGANIZATION_BENCH.shape, maxParallelCells }));
+  show(organizationSection(organizations, await dryRun(ORGANIZATION_BENCH.shape.instancesPerCell)));
   show(onboardingSection(await onboard(1_000)));
   show(onboardingSection(await onboard(5_000)));
   show(sweepCostSection(sweeps[0]!));

@@ -13,6 +13,9 @@ import { InvalidInputError } from '../lib/errors.js';
 import { formatReport, formatStatus, paint } from '../lib/entry/format.js';
 import type { ReconcileReport, ReconcileRequest } from '../lib/entry/reconcile.js';
 import type { FleetStatus } from '../lib/entry/status.js';
+import { formatOrganizationReport, formatOrganizationStatus } from '../lib/organization/format.js';
+import type { OrganizationReconcileReport } from '../lib/organization/reconcile.js';
+import type { OrganizationStatus } from '../lib/organization/status.js';
 import { processIo, useColor, type Io } from '../lib/entry/io.js';
 import { progress } from './progress.js';
 import { regionOf } from './region.js';
@@ -39,7 +42,9 @@ Commands:
 
 Where:
   --stage <name>       stage of the deployed stack (default dev): invokes fleetwatch-<stage>-reconcile
-  --region <region>    its region (default: AWS_REGION, else eu-west-1, as sls deploy)
+  --region <region>    its region (default: AWS_REGION, else eu-west-1, as sls deploy); with
+                       --hub-region, a member region of the organization instead (repeatable)
+  --hub-region <region>  organization mode: the region of the hub stage (its reconcile function)
   --profile <name>     AWS profile with the operator's credentials (default: the SDK's chain)
   --local              run against the simulated account instead (no AWS account needed)
   --fleet-size <n>     with --local: n more selected instances in the demo fleet
@@ -50,6 +55,10 @@ What (plan, apply):
   --config <name>      only instances that select this configuration
   --max-instances <n>  refuse, changing nothing, when the scope holds more instances than n
   --lines <n>          per-instance lines in the report (default 200; the counts cover all)
+
+Where in the organization (plan, apply, status of an organization hub):
+  --account <id>       only this member account; repeat (or separate by commas) for more
+  --region <region>    with --hub-region: only this member region; repeat for more
 
 Output:
   --json               the report as JSON on stdout and nothing else (progress stays on stderr)
@@ -83,11 +92,15 @@ const OPTION_OF: Record<string, string> = {
   config: '--config',
   maxInstances: '--max-instances',
   lineLimit: '--lines',
+  accounts: '--account',
+  regions: '--region',
 };
 
 const OPTIONS = {
   stage: { type: 'string', default: 'dev' },
-  region: { type: 'string' },
+  region: { type: 'string', multiple: true },
+  'hub-region': { type: 'string' },
+  account: { type: 'string', multiple: true },
   profile: { type: 'string' },
   local: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
@@ -122,42 +135,67 @@ export async function parseCommandLine(argv: string[], env: Record<string, strin
 
   // osls stage names: letters, digits and hyphens. Checked here because it becomes a function name.
   if (!/^[A-Za-z0-9-]+$/.test(values.stage)) throw new UsageError(`--stage ${JSON.stringify(values.stage)} is not a stage name (letters, digits, hyphens)`);
-  if (values.local && (values.region !== undefined || values.profile !== undefined)) {
-    throw new UsageError('--region and --profile select the deployed stack; --local runs against the simulated account');
+  if (values.local && (values.region !== undefined || values.profile !== undefined || values['hub-region'] !== undefined || values.account !== undefined)) {
+    throw new UsageError('--region, --hub-region, --account and --profile select the deployed stack; --local runs against the simulated account');
   }
+  // Without --hub-region, --region is the stack's own region as it always was: one of it.
+  const hub = values['hub-region'];
+  const regions = listOf(values.region);
+  if (hub === undefined && regions && regions.length > 1) throw new UsageError('--region names the stage\'s region, one only; member regions of an organization go with --hub-region');
   if (!values.local && values['fleet-size'] !== undefined) throw new UsageError('--fleet-size applies only with --local');
   const fleetSize = values['fleet-size'] === undefined ? 0 : wholeNumber('--fleet-size', values['fleet-size']);
   if (fleetSize > 10_000) throw new UsageError(`--fleet-size ${fleetSize} is more than the simulated account is meant for (10000)`);
 
   const target: RemoteTarget = {
     stage: values.stage,
-    region: regionOf(values.region, env),
+    region: regionOf(hub ?? regions?.[0], env),
     ...(values.profile !== undefined && { profile: values.profile }),
   };
   const common = { command, local: values.local, json: values.json, target, fleetSize };
 
+  // Which account-regions: sent only when named, so a stage deployed before the filters existed takes the request.
+  const cells: Record<string, unknown> = {};
+  const accounts = listOf(values.account);
+  if (accounts) cells.accounts = accounts;
+  if (hub !== undefined && regions) cells.regions = regions;
+
   if (command === 'status' || command === 'redrive') {
-    const ignored = ['action', 'instance', 'config', 'max-instances', 'lines'].filter((name) => values[name as keyof typeof values] !== undefined);
+    const perInstance = ['action', 'instance', 'config', 'max-instances', 'lines'];
+    const ignored = (command === 'redrive' ? [...perInstance, 'account'] : perInstance).filter((name) => values[name as keyof typeof values] !== undefined);
     const what = command === 'status' ? 'status reads the whole fleet' : 'redrive puts back everything that failed';
     if (ignored.length) throw new UsageError(`${what}; it takes no ${ignored.map((name) => `--${name}`).join(', ')}`);
     if (command === 'redrive' && values.local) throw new UsageError('redrive works on a deployed stage; the simulated account keeps no failed work');
-    return { ...common, payload: command === 'status' ? { mode: 'status' } : {} };
+    if (command === 'redrive') return { ...common, payload: {} };
+    const payload = { mode: 'status', ...cells };
+    await validated(payload);
+    return { ...common, payload };
   }
 
-  const payload: Record<string, unknown> = { dryRun: command === 'plan' };
+  const payload: Record<string, unknown> = { dryRun: command === 'plan', ...cells };
   if (values.action !== undefined) payload.action = values.action;
-  if (values.instance !== undefined) payload.instanceIds = values.instance.flatMap((value) => value.split(',')).map((id) => id.trim()).filter(Boolean);
+  if (values.instance !== undefined) payload.instanceIds = listOf(values.instance);
   if (values.config !== undefined) payload.config = values.config;
   if (values['max-instances'] !== undefined) payload.maxInstances = wholeNumber('--max-instances', values['max-instances']);
   if (values.lines !== undefined) payload.lineLimit = wholeNumber('--lines', values.lines);
+  const checked = await validated(payload);
+  return { ...common, payload, ...(checked.mode === 'reconcile' && { request: checked.request }) };
+}
+
+/** The payload as the function will parse it; its messages name the options that set each field. */
+async function validated(payload: Record<string, unknown>) {
   // Loaded here, not at the top: its schemas (zod) would more than double the start of --help.
-  const { parseReconcileRequest } = await import('../lib/entry/reconcile-request.js');
+  const { parseFunctionRequest } = await import('../lib/entry/reconcile-request.js');
   try {
-    return { ...common, payload, request: parseReconcileRequest(payload) };
+    return parseFunctionRequest(payload);
   } catch (error) {
     if (error instanceof InvalidInputError) throw new InvalidInputError(withOptionNames(error.message, payload));
     throw error;
   }
+}
+
+/** A repeatable option's values, each also split at commas; undefined when not given. */
+function listOf(values: string[] | undefined): string[] | undefined {
+  return values?.flatMap((value) => value.split(',')).map((item) => item.trim()).filter(Boolean);
 }
 
 /**
@@ -214,7 +252,7 @@ function wholeNumber(option: string, text: string): number {
  */
 function withOptionNames(message: string, payload: Record<string, unknown>): string {
   const lines = [message];
-  for (const match of message.matchAll(/\b(action|instanceIds|config|maxInstances|lineLimit)(?:\.(\d+))?:/g)) {
+  for (const match of message.matchAll(/\b(action|instanceIds|config|maxInstances|lineLimit|accounts|regions)(?:\.(\d+))?:/g)) {
     const [, field, index] = match;
     const value = index === undefined ? payload[field!] : (payload[field!] as unknown[] | undefined)?.[Number(index)];
     lines.push(`  ${field}${index === undefined ? '' : `.${index}`} is ${OPTION_OF[field!]} ${JSON.stringify(value)}`);
@@ -302,6 +340,11 @@ async function runRemote(invocation: Invocation, io: Io, line: ReturnType<typeof
     io.stderr.write(`fleetwatch: ${name} failed: ${result.errorMessage}${lambdaType}\n`);
     return EXIT.failed;
   }
+  // An organization hub answers with the organization's report (lib/organization).
+  if (isOrganizationAnswer(result.payload)) {
+    if (invocation.command === 'status') return printOrganizationStatus(result.payload as OrganizationStatus, io, invocation.json);
+    return printOrganizationReport(result.payload as OrganizationReconcileReport, io, invocation.json);
+  }
   if (invocation.command === 'status') return printStatus(result.payload as FleetStatus, io, invocation.json);
   return printReport(result.payload as ReconcileReport, io, invocation.json);
 }
@@ -355,6 +398,28 @@ function printReport(report: ReconcileReport, io: Io, json: boolean, header?: st
     return EXIT.failed;
   }
   return EXIT.ok;
+}
+
+function isOrganizationAnswer(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && 'organizationId' in payload;
+}
+
+/** Failed: an action failed, or an account-region was not reached (its reason is in the report). */
+function printOrganizationReport(report: OrganizationReconcileReport, io: Io, json: boolean): number {
+  if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else io.stdout.write(`${formatOrganizationReport(report, { color: useColor(io) })}\n`);
+  const problems = [
+    ...(report.totals.failed > 0 ? [`${report.totals.failed} action(s) failed`] : []),
+    ...(report.failedCells.length > 0 ? [`${report.failedCells.length} account-region(s) not reached`] : []),
+  ];
+  if (problems.length && !json) io.stderr.write(`fleetwatch: ${problems.join('; ')}\n`);
+  return problems.length ? EXIT.failed : EXIT.ok;
+}
+
+function printOrganizationStatus(status: OrganizationStatus, io: Io, json: boolean): number {
+  if (json) io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+  else io.stdout.write(`${formatOrganizationStatus(status, { color: useColor(io) })}\n`);
+  return status.failedCells.length ? EXIT.failed : EXIT.ok;
 }
 
 function printStatus(status: FleetStatus, io: Io, json: boolean, header?: string): number {

@@ -10,12 +10,14 @@ import type { Context } from 'aws-lambda';
 import type { Settings } from '../lib/config.js';
 import { InvalidInputError } from '../lib/errors.js';
 import type { EventEffect } from '../lib/entry/events.js';
-import type { Ports } from '../lib/ports.js';
+import type { OrganizationAccess, Ports } from '../lib/ports.js';
 import { boundedForLog } from '../lib/support/bounded.js';
 
 export interface Runtime {
   settings: Settings;
   ports: Ports;
+  /** The organization mode's ways into member accounts (undefined in the single-account mode). */
+  organization?: OrganizationAccess;
 }
 
 /** Where a handler runs: how it gets its runtime, and what wraps it. */

@@ -21,7 +21,13 @@ export const metrics = new Metrics({ namespace: 'fleetwatch', serviceName: 'flee
 export const tracer = new Tracer({ serviceName: 'fleetwatch' });
 
 const metricSink: MetricSink = {
-  count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+  count: (name, value = 1, dimensions) => {
+    if (!dimensions) return metrics.addMetric(name, MetricUnit.Count, value);
+    // A count with its own dimensions (an account-region's) is its own metric object.
+    const single = metrics.singleMetric();
+    single.addDimensions(dimensions);
+    single.addMetric(name, MetricUnit.Count, value);
+  },
 };
 
 /** Powertools' Logger takes extra attributes as a rest argument; lib/ logs through this narrower shape. */

@@ -305,6 +305,34 @@ export interface RolloutRecord {
   /** Organization mode: the account-region this rollout runs in (unset in the single-account mode). */
   account?: string;
   region?: string;
+  /**
+   * Organization mode, the org-wide rollout's record only (lib/organization/rollout.ts): where the
+   * hub's version went, account-region by account-region. `version` is then the hub's version.
+   */
+  organization?: OrgRolloutCells;
+}
+
+/** One account-region's part in an org-wide rollout: the hub's version as the member's, and how it went there. */
+export interface OrgRolloutCell {
+  /** The member's Parameter Store version the hub's version was written as (undefined: never written). */
+  memberVersion?: number;
+  /** The member version the cell goes back to: its own rollout's good version. */
+  goodMemberVersion?: number;
+  /** The cell's own rollout status, or unreachable (the member could not be written: reason says why). */
+  status: RolloutStatus | 'unreachable';
+  total: number;
+  succeeded: number;
+  failed: number;
+  reason?: string;
+  /** When the cell's own rollout last moved (a wave, an outcome): a cell silent too long no longer holds the next step. */
+  updatedAt?: number;
+}
+
+export interface OrgRolloutCells {
+  /** Every cell in scope when the rollout started, in the order they are reached: the canary first. */
+  order: string[];
+  /** The cells reached so far, by cellKey ("123456789012/eu-west-1"). */
+  cells: Record<string, OrgRolloutCell>;
 }
 
 export interface RolloutPort {
@@ -386,7 +414,8 @@ export interface Log {
 
 /** Counters lib/ emits; Powertools' Metrics is adapted to it in functions/. */
 export interface MetricSink {
-  count(name: string, value?: number): void;
+  /** `dimensions`: the organization mode's account and region of the count (lib/organization/cell-ports.ts). */
+  count(name: string, value?: number, dimensions?: Record<string, string>): void;
 }
 
 export const silentLog: Log = { debug() {}, info() {}, warn() {}, error() {} };
@@ -436,4 +465,11 @@ export interface MembersPort {
 export interface OrganizationsPort {
   /** ACTIVE accounts under these OUs or roots, nested OUs included. */
   accountsIn(units: readonly string[]): Promise<string[]>;
+}
+
+/** What a hub's runtime adds in the organization mode: the ways into the organization. */
+export interface OrganizationAccess {
+  /** A new MembersPort for one invocation: its credentials cache lives as long as the invocation. */
+  members(): MembersPort;
+  organizations: OrganizationsPort;
 }

@@ -23,7 +23,7 @@ import { InvalidInputError, errorMessage } from '../lib/errors.js';
 import { KnownLogGroups } from '../lib/observation/known-log-groups.js';
 import { serviceEventSource } from '../lib/model/service-events.js';
 import type { EventEffect } from '../lib/entry/events.js';
-import { workItemTarget, type Log, type MetricSink, type Ports } from '../lib/ports.js';
+import { workItemTarget, type Log, type MetricSink, type OrganizationAccess, type Ports } from '../lib/ports.js';
 import type { ReconcileReport, ReconcileRequest } from '../lib/entry/reconcile.js';
 import type { SimulatedAccount } from './account.js';
 import type { QueueMessage } from './world/queue.js';
@@ -56,6 +56,8 @@ export interface StackOptions {
    * hundred thousand.
    */
   keepLogs?: 'info' | 'warn' | 'error';
+  /** The organization mode: the hub's ways into its members (local/organization.ts), for every function's runtime. */
+  organization?: OrganizationAccess;
 }
 
 export interface LogLine {
@@ -96,6 +98,8 @@ export class SimulatedStack {
     byDetailType: Record<string, { name: FunctionName; handler: FunctionHandler<unknown, EventResult> }>;
   };
   private readonly unsubscribe: (() => void)[] = [];
+  /** The accounts whose rules deliver to this stack. */
+  private readonly rulesOf = new Set<SimulatedAccount>();
   private eventCounter = 0;
   private readonly log: Log;
   private readonly metricSink: MetricSink;
@@ -117,7 +121,11 @@ export class SimulatedStack {
     };
     this.log = { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
     // Each invocation gets its own ports, as each execution environment has its own retry state.
-    const environment = (ports: () => Ports): Environment => ({ runtime: () => ({ settings: this.settings, ports: ports() }), middlewares: [] });
+    const { organization } = options;
+    const environment = (ports: () => Ports): Environment => ({
+      runtime: () => ({ settings: this.settings, ports: ports(), ...(organization && { organization }) }),
+      middlewares: [],
+    });
     // `caller`: the function's key in serverless/iam.cjs, whose role its calls are checked against.
     const of = (caller: string) => environment(() => this.ports(caller));
     // The rules' targets: which function each detail-type goes to (serverless.yml's events).
@@ -180,28 +188,40 @@ export class SimulatedStack {
 
   /** The EventBridge rules: the account's changes become events for the handlers. */
   connectRules(): void {
-    if (this.unsubscribe.length) return;
-    const { account } = this;
+    if (this.rulesOf.has(this.account)) return;
+    this.forwardEventsOf(this.account);
+  }
+
+  /**
+   * The rules on an account's default bus, delivering its changes to this stack's functions as
+   * events of that account and region: this stack's own account (connectRules), or in the
+   * organization mode a member's, whose rules forward to the hub's bus (EventBridge keeps the
+   * source event's account and region across buses).
+   */
+  forwardEventsOf(account: SimulatedAccount): void {
+    this.rulesOf.add(account);
+    const emit = (source: string, detailType: string, detail: Record<string, unknown>, resources: string[]) =>
+      this.deliver(this.eventOf(account, source, detailType, detail, resources));
     const arn = (id: string) => `arn:aws:ec2:${account.region}:${account.accountId}:instance/${id}`;
     this.unsubscribe.push(
       account.onInstanceStateChange(({ instanceId, state }) => {
         // The rule's pattern: state running or terminated.
         if (state === 'running' || state === 'terminated') {
-          this.emit('aws.ec2', 'EC2 Instance State-change Notification', { 'instance-id': instanceId, state }, [arn(instanceId)]);
+          emit('aws.ec2', 'EC2 Instance State-change Notification', { 'instance-id': instanceId, state }, [arn(instanceId)]);
         }
       }),
       account.onTagChange(({ instanceId, changedTagKeys, tags }) => {
         if (!changedTagKeys.includes(this.settings.selectorTagKey)) return;
-        this.emit('aws.tag', 'Tag Change on Resource', { 'changed-tag-keys': changedTagKeys, service: 'ec2', 'resource-type': 'instance', version: 1, tags }, [arn(instanceId)]);
+        emit('aws.tag', 'Tag Change on Resource', { 'changed-tag-keys': changedTagKeys, service: 'ec2', 'resource-type': 'instance', version: 1, tags }, [arn(instanceId)]);
       }),
       account.onParameterChange(({ name, operation, type }) => {
         if (!name.startsWith(this.settings.parameterPrefix)) return;
-        this.emit('aws.ssm', 'Parameter Store Change', { operation, name, type, description: '' }, []);
+        emit('aws.ssm', 'Parameter Store Change', { operation, name, type, description: '' }, []);
       }),
       account.onCommandEvent(({ commandId, instanceId, documentName, status }) => {
         if (documentName !== this.settings.documentName) return;
         if (this.options.dropCommandEvents && account.random() < this.options.dropCommandEvents) return;
-        this.emit(
+        emit(
           'aws.ssm',
           'EC2 Command Invocation Status-change Notification',
           { 'command-id': commandId, 'document-name': documentName, 'instance-id': instanceId, 'requested-date-time': new Date(account.clock.now()).toISOString(), status },
@@ -212,23 +232,28 @@ export class SimulatedStack {
   }
 
   disconnectRules(): void {
+    this.rulesOf.clear();
     this.unsubscribe.splice(0).forEach((off) => off());
   }
 
   /** Puts one event on the bus, shaped as AWS delivers it. */
   emit(source: string, detailType: string, detail: Record<string, unknown>, resources: string[]): void {
-    const event = {
+    this.deliver(this.eventOf(this.account, source, detailType, detail, resources));
+  }
+
+  /** An event of an account, shaped as AWS delivers it. */
+  eventOf(account: SimulatedAccount, source: string, detailType: string, detail: Record<string, unknown>, resources: string[]) {
+    return {
       version: '0',
       id: `sim-${++this.eventCounter}`,
       'detail-type': detailType,
       source,
-      account: this.account.accountId,
-      time: new Date(this.account.clock.now()).toISOString(),
-      region: this.account.region,
+      account: account.accountId,
+      time: new Date(account.clock.now()).toISOString(),
+      region: account.region,
       resources,
       detail,
     };
-    this.deliver(event);
   }
 
   /** Delivers an event to the function its rule targets, asynchronously, with Lambda's retries. */

@@ -41,6 +41,14 @@ const SERVICE_METRICS = [
   { name: 'EventsIgnored', widget: 'events', label: 'ignored (nothing to do)' },
   { name: 'EventsOutcome', widget: 'events', label: 'command outcomes recorded' },
   { name: 'EventsRejected', widget: 'events', label: 'rejected (malformed or unexpected)', color: RED },
+  // The organization mode (lib/organization/): hub-level counts; the log line of each names the account and region.
+  { name: 'EventsOutOfScope', widget: 'organization', label: 'events from outside the scope (rejected)', color: ORANGE },
+  { name: 'MembersUnreachable', widget: 'organization', label: 'work on an unreachable account-region (backed off)', color: RED },
+  { name: 'WorkItemsDropped', widget: 'organization', label: 'work items dropped (account-region unreachable)', color: RED },
+  { name: 'WorkItemsOutOfScope', widget: 'organization', label: 'work items of an account-region that left the scope' },
+  { name: 'OrgRolloutsCompleted', widget: 'organization', label: 'org-wide rollouts completed' },
+  { name: 'OrgRolloutsRolledBack', widget: 'organization', label: 'org-wide rollouts rolled back', color: RED },
+  { name: 'OrgRolloutCellsUnreachable', widget: 'organization', label: 'account-regions an org-wide rollout could not reach', color: ORANGE },
 ];
 
 /** The headline numbers, summed over the dashboard's whole time range. */
@@ -52,6 +60,7 @@ const GRAPHS = [
   { widget: 'selections', title: 'Invalid selections, drift and log groups not owned' },
   { widget: 'rollouts', title: 'Rollouts and configurations' },
   { widget: 'events', title: 'Events' },
+  { widget: 'organization', title: 'Organization: scope, unreachable account-regions, org-wide rollouts' },
 ];
 
 /** Every metric widget names its region; Fn::Sub puts in the stack's, so one body serves any region. */

@@ -1,5 +1,8 @@
 /** EC2 Instance State-change Notification (running, terminated): enqueue the instance. */
 import { onInstanceStateChange } from '../../lib/entry/events.js';
-import { eventBody, lambda, type Environment } from '../handler.js';
+import { eventHandlerFor } from '../../lib/organization/route.js';
+import { eventBody, lambda, type Environment, type Runtime } from '../handler.js';
 
-export const createHandler = (environment: Environment) => lambda(eventBody(onInstanceStateChange), environment);
+// In the organization mode the same handler runs in the event's account-region, once the scope admits it.
+export const createHandler = (environment: Environment) =>
+  lambda((event: unknown, runtime: Runtime) => eventBody(eventHandlerFor(runtime, onInstanceStateChange, 'EC2 state-change'))(event, runtime), environment);

@@ -6,14 +6,18 @@
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { InvalidInputError } from '../../lib/errors.js';
+import { organizationOf } from '../../lib/config.js';
 import { handleWorkItems } from '../../lib/entry/worker.js';
+import { organizationAccess } from '../../lib/organization/route.js';
+import { handleOrgWorkItems } from '../../lib/organization/worker.js';
 import { workItemTarget, type WorkItem } from '../../lib/ports.js';
 import { COMMAND_ID_PATTERN } from '../../lib/model/ids.js';
 import { parseWorkItem } from '../../lib/model/work-item.js';
 import { lambda, type Environment } from '../handler.js';
 
 export const createHandler = (environment: Environment) =>
-  lambda(async (event: SQSEvent, { ports, settings }): Promise<SQSBatchResponse> => {
+  lambda(async (event: SQSEvent, runtime): Promise<SQSBatchResponse> => {
+    const { ports, settings } = runtime;
     const items: { messageId: string; item: WorkItem }[] = [];
     for (const record of event.Records) {
       try {
@@ -26,7 +30,11 @@ export const createHandler = (environment: Environment) =>
       }
     }
     // An error here (the observation itself failed) fails the whole batch: every item comes back.
-    const results = await handleWorkItems(ports, settings, items.map(({ item }) => item));
+    // The organization mode groups the items by account-region and runs this same worker in each.
+    const work = items.map(({ item }) => item);
+    const results = organizationOf(settings)
+      ? await handleOrgWorkItems({ ports, settings, organization: organizationAccess(runtime) }, work)
+      : await handleWorkItems(ports, settings, work);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     results.forEach((result, index) => {
       const { messageId, item } = items[index]!;
@@ -36,11 +44,11 @@ export const createHandler = (environment: Environment) =>
           ...('instanceId' in item ? { instanceId: item.instanceId } : /^i-/.test(line.target) && { instanceId: line.target }),
           ...(line.outcome === 'done' && COMMAND_ID_PATTERN.test(line.outcomeDetail ?? '') && { commandId: line.outcomeDetail }),
         };
-        ports.log.info(`${line.action}: ${line.detail}`, { ...line, ...ids, workItem: workItemTarget(item) });
+        ports.log.info(`${line.action}: ${line.detail}`, { ...line, ...ids, workItem: workItemTarget(item), ...item.cell });
       }
       if (result.failed > 0) {
         const errors = result.lines.filter((line) => line.outcome === 'failed').map((line) => line.outcomeDetail);
-        ports.log.warn('work item failed; SQS delivers it again', { workItem: workItemTarget(item), messageId, errors });
+        ports.log.warn('work item failed; SQS delivers it again', { workItem: workItemTarget(item), messageId, errors, ...item.cell });
         batchItemFailures.push({ itemIdentifier: messageId });
       }
     });

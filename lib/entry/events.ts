@@ -8,7 +8,7 @@ import { InvalidInputError } from '../errors.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
 import { instancesSelecting } from '../observation/observe.js';
 import { settleCommandOutcome, type OutcomeEffect } from '../outcomes/settle.js';
-import { TERMINAL_INVOCATION_STATUSES, type Ports, type RolloutVersion } from '../ports.js';
+import { TERMINAL_INVOCATION_STATUSES, type Ports, type RolloutRecord, type RolloutVersion } from '../ports.js';
 import { startRollout } from '../rollout/rollout.js';
 import {
   commandInvocationSchema,
@@ -85,8 +85,11 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
   return { effect: 'outcome', instanceId, commandId, outcome: settled?.effect ?? 'ignored' };
 }
 
+/** How a new configuration version starts rolling out: the single-account rollout, or the organization's (lib/organization/rollout.ts). */
+export type StartRollout = (ports: Ports, settings: Settings, configName: string) => Promise<RolloutRecord | undefined>;
+
 /** Parameter Store Change for one of this stage's configuration parameters. */
-export async function onParameterChange(ports: Ports, settings: Settings, event: unknown): Promise<EventEffect> {
+export async function onParameterChange(ports: Ports, settings: Settings, event: unknown, start: StartRollout = startRollout): Promise<EventEffect> {
   const { detail } = parseEvent(parameterChangeSchema, event, 'Parameter Store change', settings);
   const configName = configNameOfParameter(settings, detail.name);
   if (!configName) return { effect: 'ignored', reason: `parameter ${detail.name} is not a configuration of stage ${settings.stage}` };
@@ -102,7 +105,7 @@ export async function onParameterChange(ports: Ports, settings: Settings, event:
     case 'LabelParameterVersion':
       return { effect: 'ignored', reason: 'a label changes no version' };
     default: {
-      const rollout = await startRollout(ports, settings, configName);
+      const rollout = await start(ports, settings, configName);
       if (rollout?.status === 'in-progress') {
         return { effect: 'enqueued', rollout: configName, version: rollout.version, reason: `rollout of v${rollout.version} in progress` };
       }

@@ -3,7 +3,7 @@
  * Shared by `npm start` (the simulated account) and the `fleetwatch` CLI; colour only when asked
  * (the CLI asks when stdout is a terminal).
  */
-import type { ReconcileReport } from './reconcile.js';
+import type { ReconcileReport, ReportLine } from './reconcile.js';
 import type { ConfigurationStatus, FleetStatus } from './status.js';
 
 export interface TableOptions {
@@ -59,6 +59,30 @@ export function renderTable(columns: string[], raw: string[][], options: TableOp
 
 const OUTCOME_TONES: Record<string, Tone> = { failed: 'red', done: 'green', skipped: 'dim' };
 
+/**
+ * A report's per-instance lines as a table; `leading` puts columns of its own first (the
+ * organization's account and region).
+ */
+export function renderLines<L extends ReportLine>(
+  lines: readonly L[],
+  dryRun: boolean,
+  options: { color?: boolean },
+  leading: { columns: string[]; cells: (line: L) => string[] } = { columns: [], cells: () => [] },
+): string {
+  return renderTable(
+    [...leading.columns, 'target', 'action', 'reason', 'detail', ...(dryRun ? [] : ['outcome'])],
+    lines.map((line) => [
+      ...leading.cells(line),
+      line.target,
+      line.action,
+      line.reason,
+      line.detail,
+      ...(dryRun ? [] : [[line.outcome ?? '', line.outcomeDetail ?? ''].filter(Boolean).join(': ')]),
+    ]),
+    { ...options, tone: (column, value) => (column === 'outcome' ? OUTCOME_TONES[value.split(':')[0]!] : undefined) },
+  );
+}
+
 /** A reconcile report as a person reads it: what was planned or done, counted, then line by line. */
 export function formatReport(report: ReconcileReport, options: { color?: boolean } = {}): string {
   const title = report.dryRun ? `Plan (dry run, action ${report.action})` : `Applied (action ${report.action})`;
@@ -83,17 +107,7 @@ export function formatReport(report: ReconcileReport, options: { color?: boolean
         options,
       ),
       '',
-      renderTable(
-        ['target', 'action', 'reason', 'detail', ...(report.dryRun ? [] : ['outcome'])],
-        report.lines.map((line) => [
-          line.target,
-          line.action,
-          line.reason,
-          line.detail,
-          ...(report.dryRun ? [] : [[line.outcome ?? '', line.outcomeDetail ?? ''].filter(Boolean).join(': ')]),
-        ]),
-        { ...options, tone: (column, value) => (column === 'outcome' ? OUTCOME_TONES[value.split(':')[0]!] : undefined) },
-      ),
+      renderLines(report.lines, report.dryRun, options),
     );
     if (report.linesOmitted > 0) parts.push(`… and ${report.linesOmitted} more lines (counts above cover all of them)`);
   }

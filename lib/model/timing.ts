@@ -84,3 +84,30 @@ export function registrationDelaySeconds(attempt: number): number {
 export function throttledAssociationDelaySeconds(attempt: number): number {
   return Math.min(300, 20 * 2 ** Math.min(attempt, 10));
 }
+
+/**
+ * How often an org-wide rollout looks at the rollouts of the account-regions it reached while they
+ * run: one BatchGetItem and one write a minute, whatever the organization's size. A cell's own
+ * rollout moves on by its outcomes; this only decides when the next share of cells starts, and a
+ * minute is small next to a wave's command time.
+ */
+export const ORG_ROLLOUT_POLL_SECONDS = 60;
+
+/**
+ * A reached account-region whose own rollout has not moved (no wave, no outcome) for this long no
+ * longer holds the org-wide rollout's next step: one broken or throttled member must not stall the
+ * organization. A healthy cell's rollout moves with every outcome, minutes apart at most. It still
+ * counts toward the threshold, and a rollback still reaches it.
+ */
+export const ORG_CELL_STALL_MS = 30 * MINUTE_MS;
+
+/**
+ * A member account-region the hub could not reach (its stack missing, its role refusing, its API
+ * throttling past the SDK's retries): its work items come back after SQS's longest delay, at most
+ * this many times, then are dropped with a log line and a count. A missing stack does not appear
+ * within seconds, so redelivering at the queue's visibility timeout would be a storm of
+ * AssumeRoles that all fail; and the items are derived state: the next scheduled reconcile finds
+ * the cell's instances again once it is reachable.
+ */
+export const MEMBER_UNREACHABLE_RETRY_SECONDS = 900;
+export const MEMBER_UNREACHABLE_ATTEMPTS = 3;

@@ -26,25 +26,39 @@ import { allowedErrorsFor, concurrencyFor } from '../model/rate.js';
 import { ConflictError } from '../errors.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
 
+/**
+ * Which rollout record a configuration's new version starts: its own (the default), or another
+ * kept under `key` with more fields (the organization's, lib/organization/rollout.ts).
+ */
+export interface RolloutStart {
+  key: string;
+  fields?: () => Promise<Partial<RolloutRecord>>;
+}
+
 /** Validates the newest version and starts its rollout; a duplicate event for the same version changes nothing. */
-export async function startRollout(ports: Ports, settings: Settings, configName: string): Promise<RolloutRecord | undefined> {
+export async function startRollout(
+  ports: Ports,
+  settings: Settings,
+  configName: string,
+  start: RolloutStart = { key: configName },
+): Promise<RolloutRecord | undefined> {
   const name = parameterName(settings, configName);
   const [parameter] = await ports.ssm.getParameters([name]);
   if (!parameter) {
     ports.log.warn('configuration parameter not found; nothing to roll out', { parameter: name });
     return undefined;
   }
-  const existing = await ports.rollouts.get(configName);
+  const existing = await ports.rollouts.get(start.key);
   if (existing && existing.version === parameter.version) return existing;
 
-  const base = freshRollout(configName, parameter.version, existing, ports.clock.now());
+  const base = { ...freshRollout(start.key, parameter.version, existing, ports.clock.now()), ...(await start.fields?.()) };
   const { goodVersion } = base;
   const validation = validateAgentConfig(parameter.value, settings);
-  if (!validation.ok) return rejectVersion(ports, settings, { ...base, status: 'rejected' }, existing?.revision, validation.problems);
+  if (!validation.ok) return rejectVersion(ports, settings, { ...base, status: 'rejected' }, existing?.revision, validation.problems, configName);
   const stored = await putRollout(ports, { ...base, status: 'in-progress' }, existing?.revision);
-  ports.log.info('rollout started', { configName, version: parameter.version, goodVersion });
+  ports.log.info('rollout started', { configName, rollout: start.key, version: parameter.version, goodVersion });
   // The worker moves it on: it holds the permissions and the time a wave needs.
-  await ports.queue.enqueue([{ rollout: configName, reason: `v${parameter.version} written`, attempt: 0 }]);
+  await ports.queue.enqueue([{ rollout: start.key, reason: `v${parameter.version} written`, attempt: 0 }]);
   return stored;
 }
 
@@ -130,8 +144,9 @@ async function rejectVersion(
   record: Omit<RolloutRecord, 'revision'>,
   expected: number | undefined,
   problems: string[],
+  configName = record.configName,
 ): Promise<RolloutRecord> {
-  const parameter = parameterName(settings, record.configName);
+  const parameter = parameterName(settings, configName);
   const stored = await putRollout(ports, { ...record, status: 'rejected', reason: problems.join('; ') }, expected);
   ports.metrics.count('ConfigurationsRejected');
   ports.log.error('configuration version rejected; no command sent, instances keep the version they have', {
@@ -142,7 +157,7 @@ async function rejectVersion(
   await ports.events.publish([
     {
       detailType: SERVICE_EVENTS.rolloutRejected,
-      detail: { configName: record.configName, parameter, version: record.version, problems, stage: settings.stage },
+      detail: { configName, parameter, version: record.version, problems, stage: settings.stage },
     },
   ]);
   return stored;
@@ -241,11 +256,11 @@ export async function advanceRollout(ports: Ports, settings: Settings, key: stri
   if (rollout?.status !== 'in-progress') return rollout;
   const subject = subjectOf(key);
 
-  const [configs, observed] = await Promise.all([observeConfigSet(ports, settings), observeInstances(ports, settings, subject.scope)]);
+  const observed = await observeRollout(ports, settings, subject, rollout);
   // A newer version superseded this one, or the parameter is gone: this rollout is over.
-  if (!subject.current(configs, rollout)) return rollout;
+  if (!observed) return rollout;
+  const { configs, planned } = observed;
   const now = ports.clock.now();
-  const planned: PlannedInstance[] = observed.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) }));
   const running = planned.filter((o) => o.instance.state === 'running' && o.selection.kind === 'selected');
   const total = Math.max(rollout.total, running.length);
   const logGroups = rollout.sent === 0 && subject.beforeFirstWave ? await observeSelectedLogGroups(ports, planned) : new Map<string, LogGroup>();
@@ -294,6 +309,37 @@ export async function advanceRollout(ports: Ports, settings: Settings, key: stri
     ]);
   }
   return stored ?? (await ports.rollouts.get(key));
+}
+
+/** The subject's instances with their selections, or undefined when a newer version (or none) superseded the rollout's. */
+async function observeRollout(
+  ports: Ports,
+  settings: Settings,
+  subject: RolloutSubject,
+  rollout: RolloutRecord,
+): Promise<{ configs: ConfigSet; planned: PlannedInstance[] } | undefined> {
+  const [configs, observed] = await Promise.all([observeConfigSet(ports, settings), observeInstances(ports, settings, subject.scope)]);
+  if (!subject.current(configs, rollout)) return undefined;
+  return { configs, planned: observed.map((o) => ({ ...o, selection: selectionOf(o.instance, configs, settings) })) };
+}
+
+/**
+ * Stops a rollout from outside and sends the instances that took its version back to the good
+ * one, as its own threshold would: the organization's threshold passed (lib/organization/rollout.ts),
+ * counting failures in other account-regions. A completed rollout goes back too: its instances run
+ * a version the organization refused. Any other status, or a superseded version, is left as it is.
+ */
+export async function rollBackRollout(ports: Ports, settings: Settings, key: string, reason: string): Promise<RolloutRecord | undefined> {
+  const rollout = await ports.rollouts.get(key);
+  if (rollout?.status !== 'in-progress' && rollout?.status !== 'completed') return rollout;
+  const subject = subjectOf(key);
+  const observed = await observeRollout(ports, settings, subject, rollout);
+  if (!observed) return rollout;
+  const { configs, planned } = observed;
+  const now = ports.clock.now();
+  const actions = plan({ settings, now, requested: 'ensure', origin: 'rollout', instances: planned, logGroups: new Map(), agent: configs.agent });
+  const counts = census(subject, planned, actions, rollout, now);
+  return rollBack(ports, settings, subject, rollout, counts, { total: rollout.total, allowedErrors: allowedErrorsFor(settings.maxErrors, rollout.total), planned, reason });
 }
 
 /** A lost conditional write means another caller moved the rollout on; its view wins. */
@@ -381,9 +427,10 @@ async function rollBack(
   subject: RolloutSubject,
   rollout: RolloutRecord,
   counts: Census,
-  { total, allowedErrors, planned }: { total: number; allowedErrors: number; planned: PlannedInstance[] },
+  { total, allowedErrors, planned, ...given }: { total: number; allowedErrors: number; planned: PlannedInstance[]; reason?: string },
 ): Promise<RolloutRecord | undefined> {
-  const reason = `${counts.failed.length} of ${total} instances failed ${subject.describe(rollout.version)}, more than maxErrors ${settings.maxErrors} (${allowedErrors})`;
+  const reason =
+    given.reason ?? `${counts.failed.length} of ${total} instances failed ${subject.describe(rollout.version)}, more than maxErrors ${settings.maxErrors} (${allowedErrors})`;
   const stored = await putRolloutQuietly(
     ports,
     { ...rollout, total, status: 'rolled-back', reason, succeeded: counts.atTarget.length, failed: counts.failed.length, updatedAt: ports.clock.now() },
