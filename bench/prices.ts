@@ -64,6 +64,20 @@ export const PRICES = {
     source: 'https://www.factualminds.com/blog/amazon-eventbridge-pricing-events-pipes-schema-archive/ (US East; AWS service events free)',
     sourceDate: '2026-06',
   },
+  eventBridgeCrossAccountEvent: {
+    usd: 1.0,
+    per: 1_000_000,
+    unit: 'event delivered to a bus in another account (organization mode: each member event forwarded to the hub bus)',
+    source: 'https://cloudburn.io/blog/amazon-eventbridge-pricing (US East; same-account delivery free)',
+    sourceDate: '2026-03-13',
+  },
+  parameterStoreAdvancedParameter: {
+    usd: 0.05,
+    per: 1,
+    unit: 'advanced-tier parameter per month (a configuration over 4 KB, organization mode: one copy per member account-region)',
+    source: 'https://think-with-tech.blogspot.com/2025/10/aws-systems-manager-parameter-store-ssm_94.html (standard tier: no additional charge)',
+    sourceDate: '2025-10-21',
+  },
   cloudWatchApiRequest: {
     usd: 0.01,
     per: 1_000,

@@ -9,7 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
+import { createAwsOrganizationAccess, createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
 import { loadSettings } from '../lib/config.js';
 import { KnownLogGroups } from '../lib/observation/known-log-groups.js';
 import { AssociationBudget } from '../lib/apply/association-budget.js';
@@ -53,7 +53,9 @@ export function runtime(): Runtime {
       knownLogGroups: new KnownLogGroups(),
       associationSlots: new AssociationBudget(settings.workerMaxConcurrency),
     };
-    built = { settings, ports };
+    // The organization mode's ways into member accounts (undefined in the single-account mode).
+    const organization = createAwsOrganizationAccess(settings, { log, metrics: metricSink, instrument: (client) => tracer.captureAWSv3Client(client) });
+    built = { settings, ports, ...(organization && { organization }) };
   }
   return built;
 }

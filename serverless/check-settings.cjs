@@ -39,6 +39,27 @@ async function loadSettingsParser() {
   return loadSettings;
 }
 
+/** The environment lib/config.ts would read at cold start: the provider's, deploy-time references stood in for. */
+function coldStartEnvironment(service, functionEnvironment = {}) {
+  const resolved = { ...service.provider.environment, ...functionEnvironment };
+  const env = { AWS_REGION: String(service.provider.region) };
+  for (const [name, value] of Object.entries(resolved)) env[name] = typeof value === 'string' || typeof value === 'number' ? String(value) : DEPLOY_TIME[name];
+  return env;
+}
+
+/**
+ * The stage's settings as the functions read them, for plugins that build from them
+ * (serverless/organization.cjs): settings, the organization (undefined in the single-account
+ * mode) and the member regions (the stage's region in the single-account mode).
+ */
+async function stageSettings(service) {
+  const { tsImport } = await import('tsx/esm/api');
+  const { loadSettings, organizationOf } = await tsImport('../lib/config.ts', __filename);
+  const settings = loadSettings(coldStartEnvironment(service));
+  const organization = organizationOf(settings);
+  return { settings, organization, regions: organization ? organization.regions : [settings.region] };
+}
+
 class CheckSettings {
   constructor(serverless) {
     this.serverless = serverless;
@@ -51,11 +72,8 @@ class CheckSettings {
     const serverlessYml = readFileSync(path.resolve(serviceDir, configurationFilename), 'utf8');
     const problems = new Map();
     for (const [fn, definition] of Object.entries(service.functions ?? {})) {
-      const resolved = { ...service.provider.environment, ...definition.environment };
-      const env = { AWS_REGION: String(service.provider.region) };
-      for (const [name, value] of Object.entries(resolved)) env[name] = typeof value === 'string' || typeof value === 'number' ? String(value) : DEPLOY_TIME[name];
       try {
-        loadSettings(env);
+        loadSettings(coldStartEnvironment(service, definition.environment));
       } catch (error) {
         if (!Array.isArray(error?.problems)) throw error;
         for (const problem of error.problems) problems.set(problem, (problems.get(problem) ?? []).concat(fn));
@@ -78,3 +96,4 @@ class CheckSettings {
 module.exports = CheckSettings;
 module.exports.DEPLOY_TIME = DEPLOY_TIME;
 module.exports.settingOf = settingOf;
+module.exports.stageSettings = stageSettings;

@@ -241,6 +241,45 @@ const statements = {
    * (lib/model/service-events.ts serviceEventSource). events:source holds the Source of every entry
    * of a call, so every one must be the stage's, and there must be one.
    */
+  /**
+   * Organization mode, member side only: the hub writes each configuration version into the
+   * member's Parameter Store (the agent reads its configuration in its own account and region).
+   * The exact parameter ARNs, never a prefix; no tags are written, so no ssm:AddTagsToResource.
+   */
+  writeConfigParameters: ({ stage, configs }) => ({
+    Effect: 'Allow',
+    Action: ['ssm:PutParameter'],
+    Resource: parameterArns(stage, configs),
+  }),
+
+  /**
+   * Organization mode: the member template's execution role, in the organization only
+   * (aws:ResourceOrgID is the organization of the account the role is in). An explicit account
+   * list names each account's role; a scope of OUs covers any account, the organization deciding.
+   */
+  assumeMemberRole: ({ organization }) => ({
+    Effect: 'Allow',
+    Action: ['sts:AssumeRole'],
+    Resource: (organization.memberAccounts.length > 0 ? organization.memberAccounts : ['*']).map((account) =>
+      sub(`arn:\${AWS::Partition}:iam::${account}:role/${organization.memberRoleName}`),
+    ),
+    Condition: { StringEquals: { 'aws:ResourceOrgID': organization.organizationId } },
+  }),
+
+  /**
+   * Organization mode with a scope of OUs: the accounts under them (lib/aws/organizations.ts).
+   * Both calls are authorised on the parent, an OU or a root of this organization; the
+   * management account's id is not known here, hence "*" in its place.
+   */
+  readOrganization: ({ organization }) => ({
+    Effect: 'Allow',
+    Action: ['organizations:ListAccountsForParent', 'organizations:ListChildren'],
+    Resource: [
+      sub(`arn:\${AWS::Partition}:organizations::*:ou/${organization.organizationId}/ou-*`),
+      sub(`arn:\${AWS::Partition}:organizations::*:root/${organization.organizationId}/r-*`),
+    ],
+  }),
+
   serviceEvents: ({ stage }) => ({
     Effect: 'Allow',
     Action: ['events:PutEvents'],
@@ -252,8 +291,12 @@ const statements = {
 /** Blocks every function role gets. */
 const BASE = ['ownLogs', 'xray'];
 
-/** The blocks each function's role is made of. One entry per function; the key is the function name in serverless.yml. */
-const FULL_RECONCILE = [
+/**
+ * The calls made on the instances' side: in the single-account mode by the functions themselves,
+ * in the organization mode in each member through its execution role (the member template's
+ * role holds these, serverless/member-template.cjs).
+ */
+const MEMBER_CALLS = [
   'ec2Describe',
   'profileAssociation',
   'passAgentRole',
@@ -266,6 +309,11 @@ const FULL_RECONCILE = [
   'commandInvocations',
   'manageLogGroups',
   'agentTelemetry',
+];
+
+/** The blocks each function's role is made of. One entry per function; the key is the function name in serverless.yml. */
+const FULL_RECONCILE = [
+  ...MEMBER_CALLS,
   'stateTableRead',
   'stateTableWrite',
   'workQueueSend',
@@ -286,6 +334,19 @@ const FUNCTION_STATEMENTS = {
   // Records the outcome (reading the failure text from SSM), counts it on the rollout.
   commandOutcome: [...BASE, 'commandInvocations', 'stateTableRead', 'stateTableWrite', 'workQueueSend', 'serviceEvents', 'eventFailureQueueSend'],
 };
+
+/**
+ * Organization mode: the functions that work in members (their roles may assume the execution
+ * role, and only theirs: the member's trust names exactly these). Events that only enqueue never
+ * reach into a member.
+ */
+const MEMBER_CALLERS = ['reconcile', 'worker', 'parameterChange', 'commandOutcome'];
+
+/**
+ * The execution role in each member: MEMBER_CALLS, the agent package's version (a sweep reads it
+ * in each member region through the member's SSM) and the configuration writes.
+ */
+const MEMBER_ROLE_BLOCKS = [...MEMBER_CALLS, 'agentPackageVersion', 'writeConfigParameters'];
 
 /** "reconcile" -> "ReconcileRole", "ec2-events" -> "Ec2EventsRole". */
 function roleLogicalId(fn) {
@@ -309,16 +370,27 @@ function roleName({ stage, region }, fn) {
   return name;
 }
 
-/** Blocks a stage's settings leave out: policies are attached only in profileMode "attach". */
-function blocksFor(blocks, { profileMode }) {
-  return blocks.filter((b) => b !== 'attachAgentPolicies' || profileMode === 'attach');
+/**
+ * Blocks a stage's settings leave out or add: policies are attached only in profileMode "attach";
+ * in the organization mode the functions that work in members may assume their execution role,
+ * and read the organization's OUs when the scope is OUs.
+ */
+function blocksFor(blocks, { profileMode, organization }, fn) {
+  const kept = blocks.filter((b) => b !== 'attachAgentPolicies' || profileMode === 'attach');
+  if (!organization || !MEMBER_CALLERS.includes(fn)) return kept;
+  return [...kept, 'assumeMemberRole', ...(organization.organizationalUnits.length > 0 ? ['readOrganization'] : [])];
+}
+
+/** The statements of these blocks, each with a Sid (a block of several numbers them: IAM wants each Sid unique in a policy). */
+function policyStatementsOf(blocks, ctx, owner) {
+  const unknown = blocks.filter((b) => !statements[b]);
+  if (unknown.length > 0) throw new Error(`serverless/iam.cjs: ${owner} names unknown statement blocks: ${unknown.join(', ')}`);
+  return blocks.flatMap((b) => [statements[b](ctx)].flat().map((s, i, all) => ({ Sid: all.length > 1 ? `${sid(b)}${i + 1}` : sid(b), ...s })));
 }
 
 function functionRole(fn, allBlocks, context) {
   const ctx = { ...context, fn };
-  const blocks = blocksFor(allBlocks, context);
-  const unknown = blocks.filter((b) => !statements[b]);
-  if (unknown.length > 0) throw new Error(`serverless/iam.cjs: function ${fn} names unknown statement blocks: ${unknown.join(', ')}`);
+  const blocks = blocksFor(allBlocks, context, fn);
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
@@ -333,8 +405,7 @@ function functionRole(fn, allBlocks, context) {
           PolicyName: `${SERVICE}-${context.stage}-${fn}`,
           PolicyDocument: {
             Version: '2012-10-17',
-            // A block of several statements numbers their Sids: IAM wants each Sid unique in a policy.
-            Statement: blocks.flatMap((b) => [statements[b](ctx)].flat().map((s, i, all) => ({ Sid: all.length > 1 ? `${sid(b)}${i + 1}` : sid(b), ...s }))),
+            Statement: policyStatementsOf(blocks, ctx, `function ${fn}`),
           },
         },
       ],
@@ -367,7 +438,26 @@ async function contextOf({ resolveVariable }) {
   const selectorTagKey = String(await resolveVariable('param:selectorTagKey'));
   const profileMode = String(await resolveVariable('param:profileMode'));
   const adoptLogGroups = String(await resolveVariable('param:adoptLogGroups')) === 'true';
-  return { stage, region, selectorTagKey, profileMode, adoptLogGroups, configs: await stageConfigs({ resolveVariable }) };
+  return { stage, region, selectorTagKey, profileMode, adoptLogGroups, organization: await organizationOf(resolveVariable), configs: await stageConfigs({ resolveVariable }) };
+}
+
+/** A comma-separated param as a list ("" is none). */
+const listOf = (value) => String(value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+
+/**
+ * The organization-mode params the grants depend on, or undefined in the single-account mode.
+ * Their values are validated with the rest of the stage's settings before packaging
+ * (serverless/check-settings.cjs runs lib/config.ts on them).
+ */
+async function organizationOf(resolveVariable) {
+  const organizationId = String((await resolveVariable('param:organizationId')) ?? '');
+  if (!organizationId) return undefined;
+  return {
+    organizationId,
+    organizationalUnits: listOf(await resolveVariable('param:organizationalUnits')),
+    memberAccounts: listOf(await resolveVariable('param:memberAccounts')),
+    memberRoleName: String(await resolveVariable('param:memberRoleName')),
+  };
 }
 
 function roleResources(context) {
@@ -381,6 +471,11 @@ function roleResources(context) {
 module.exports = {
   AGENT_MANAGED_POLICIES,
   FUNCTION_STATEMENTS,
+  MEMBER_CALLS,
+  MEMBER_CALLERS,
+  MEMBER_ROLE_BLOCKS,
+  policyStatementsOf,
+  pinnableParameterArns,
   statements,
   functionRole,
   roleLogicalId,

@@ -8,19 +8,23 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../clock.js';
-import type { Settings } from '../config.js';
+import { organizationOf, type Settings } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { noMetrics, silentLog, type Log, type MetricSink, type Ports } from '../ports.js';
+import { noMetrics, silentLog, type Cell, type Log, type MemberPorts, type MetricSink, type OrganizationAccess, type Ports } from '../ports.js';
 import * as z from '../schema.js';
 import { createEc2Port } from './ec2.js';
 import { createEventsPort } from './events.js';
 import { serviceEventSource } from '../model/service-events.js';
 import { createIamPort } from './iam.js';
 import { createLogsPort } from './logs.js';
+import { createMembersPort, partitionOf, type MemberCredentials } from './members.js';
+import { createOrganizationsPort } from './organizations.js';
 import { createQueuePort } from './queue.js';
 import { createSsmPort } from './ssm.js';
 import { createTelemetryPort } from './telemetry.js';
@@ -63,6 +67,34 @@ const CONTROL_PLANE_RETRY = { retryMode: 'adaptive', maxAttempts: 6 } as const;
  */
 const DATA_PLANE_RETRY = { retryMode: 'standard', maxAttempts: 5 } as const;
 
+/**
+ * Where the member-side clients call: the stage's own account and region with the function's own
+ * credentials, or a member account-region (organization mode) with its execution role's.
+ */
+interface Reach {
+  region: string;
+  credentials?: MemberCredentials;
+}
+
+/** The ports of the calls fleetwatch makes on instances' side (MemberPorts), for one account and region. */
+function memberSidePorts(settings: Settings, reach: Reach, options: AwsPortsOptions): MemberPorts {
+  const base = {
+    region: reach.region,
+    ...(reach.credentials && { credentials: reach.credentials }),
+    ...(options.endpoint && { endpoint: options.endpoint }),
+  };
+  const built = options.instrument ?? (<T>(client: T) => client);
+  // One Logs client for both ports: one connection pool and one adaptive rate state per service.
+  const logsClient = built(new CloudWatchLogsClient({ ...base, ...CONTROL_PLANE_RETRY }));
+  return {
+    ec2: createEc2Port(built(new EC2Client({ ...base, ...CONTROL_PLANE_RETRY }))),
+    iam: createIamPort(built(new IAMClient({ ...base, ...CONTROL_PLANE_RETRY }))),
+    ssm: createSsmPort(built(new SSMClient({ ...base, ...CONTROL_PLANE_RETRY })), options.log ?? silentLog),
+    logs: createLogsPort(logsClient, settings),
+    telemetry: createTelemetryPort(built(new CloudWatchClient({ ...base, ...CONTROL_PLANE_RETRY })), logsClient),
+  };
+}
+
 export function createAwsPorts(settings: Settings & AwsResources, options: AwsPortsOptions = {}): Ports {
   const base = { region: settings.region, ...(options.endpoint && { endpoint: options.endpoint }) };
   const built = options.instrument ?? (<T>(client: T) => client);
@@ -70,18 +102,12 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
   const clock = options.clock ?? systemClock;
 
   const dynamo = built(new DynamoDBClient({ ...base, ...DATA_PLANE_RETRY }));
-  // One Logs client for both ports: one connection pool and one adaptive rate state per service.
-  const logsClient = built(new CloudWatchLogsClient({ ...base, ...CONTROL_PLANE_RETRY }));
   // removeUndefinedValues: records carry optional fields; DynamoDB has no "undefined" and the
   // marshaller throws on one unless told to drop it.
   const documents = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
 
   return {
-    ec2: createEc2Port(built(new EC2Client({ ...base, ...CONTROL_PLANE_RETRY }))),
-    iam: createIamPort(built(new IAMClient({ ...base, ...CONTROL_PLANE_RETRY }))),
-    ssm: createSsmPort(built(new SSMClient({ ...base, ...CONTROL_PLANE_RETRY })), log),
-    logs: createLogsPort(logsClient, settings),
-    telemetry: createTelemetryPort(built(new CloudWatchClient({ ...base, ...CONTROL_PLANE_RETRY })), logsClient),
+    ...memberSidePorts(settings, { region: settings.region }, options),
     state: createStatePort(documents, settings.stateTableName, clock),
     rollouts: createRolloutPort(documents, settings.stateTableName, clock),
     queue: createQueuePort(built(new SQSClient({ ...base, ...DATA_PLANE_RETRY })), settings.workQueueUrl),
@@ -90,6 +116,32 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
     log,
     metrics: options.metrics ?? noMetrics,
   };
+}
+
+/**
+ * Organization mode: the hub's ways into the organization, or undefined in the single-account
+ * mode. Built once per execution environment; `members()` gives each invocation its own
+ * MembersPort (one AssumeRole per cell per invocation), all on one STS client in the hub's region,
+ * whose adaptive retry slows every cell's AssumeRole together when STS throttles. Each member gets
+ * its own SDK clients (the execution role's credentials, the cell's region), so each account-region
+ * has its own connection pool and adaptive rate state: AWS's rate limits are per account and region.
+ */
+export function createAwsOrganizationAccess(settings: Settings, options: AwsPortsOptions = {}): OrganizationAccess | undefined {
+  const organization = organizationOf(settings);
+  if (!organization) return undefined;
+  const built = options.instrument ?? (<T>(client: T) => client);
+  const base = { region: settings.region, ...(options.endpoint && { endpoint: options.endpoint }), ...CONTROL_PLANE_RETRY };
+  const sts = built(new STSClient(base));
+  // Organizations has one endpoint per partition; the SDK resolves it from any region.
+  const organizations = createOrganizationsPort(built(new OrganizationsClient(base)));
+  const members = {
+    roleName: organization.memberRoleName,
+    sessionName: `fleetwatch-${settings.stage}`,
+    partition: partitionOf(settings.region),
+    clock: options.clock ?? systemClock,
+    portsFor: (cell: Cell, credentials: MemberCredentials) => memberSidePorts(settings, { region: cell.region, credentials }, options),
+  };
+  return { members: () => createMembersPort(sts, members), organizations };
 }
 
 const RESOURCE_VARIABLES = { stateTableName: 'FLEETWATCH_STATE_TABLE', workQueueUrl: 'FLEETWATCH_WORK_QUEUE_URL' } as const;

@@ -41,6 +41,7 @@ const NOT_FOUND = new Set([
   'ParameterNotFound', // SSM
   'ParameterVersionNotFound', // SSM "name:version"
   'ResourceNotFoundException', // Logs, DynamoDB
+  'ParentNotFoundException', // Organizations: an OU or root id that is not in the organization
 ]);
 
 const THROTTLED = new Set([

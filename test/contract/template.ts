@@ -6,19 +6,34 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { findOnPath } from '../../scripts/moto-server.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
+
+/**
+ * cfn-lint on a template: CloudFormation's own schemas and rules, offline. Run from the repository
+ * root so that .cfnlintrc's ignore_checks apply. Its findings, one a line; none when clean.
+ */
+export async function cfnLint(template: string): Promise<{ code: number; findings: string[] }> {
+  const cfnLint = findOnPath('cfn-lint');
+  if (!cfnLint) throw new Error('cfn-lint not found on PATH: install it with `pip install cfn-lint`');
+  const result = await run(cfnLint, ['--format', 'parseable', '--', template], { cwd: ROOT, timeout: 120_000 }).then(
+    (ok) => ({ code: 0, output: ok.stdout + ok.stderr }),
+    (failed: { code?: number; stdout?: string; stderr?: string }) => ({ code: failed.code ?? -1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` }),
+  );
+  return { code: result.code, findings: result.output.trim().split('\n').filter(Boolean) };
+}
 const TEMPLATE_FILE = 'cloudformation-template-update-stack.json';
 /** What the samples in events/ are for (events/manifest.json). */
 export const STAGE = 'dev';
 export const REGION = 'eu-west-1';
 export const ACCOUNT_ID = '123456789012';
 
-/** Packages the service for stage dev into `dir`; the error names what sls said. */
-export async function packageTemplate(dir: string): Promise<{ path: string } | { error: string }> {
+/** Packages the service for stage dev into `dir` (with `extraArgs`, e.g. --param=...); the error names what sls said. */
+export async function packageTemplate(dir: string, extraArgs: string[] = []): Promise<{ path: string } | { error: string }> {
   try {
-    await run(join(ROOT, 'node_modules/.bin/sls'), ['package', '--stage', STAGE, '--region', REGION, '--package', dir], {
+    await run(join(ROOT, 'node_modules/.bin/sls'), ['package', '--stage', STAGE, '--region', REGION, '--package', dir, ...extraArgs], {
       cwd: ROOT,
       timeout: 120_000,
       maxBuffer: 16 * 1024 * 1024,

@@ -9,7 +9,11 @@ import type { AuthorizedCall } from '../../local/calls.js';
 import type { Json } from '../template/template.js';
 
 const require = createRequire(import.meta.url);
-export const iam = require('../../serverless/iam.cjs') as { FUNCTION_STATEMENTS: Record<string, string[]>; roleLogicalId(fn: string): string };
+export const iam = require('../../serverless/iam.cjs') as {
+  FUNCTION_STATEMENTS: Record<string, string[]>;
+  roleLogicalId(fn: string): string;
+  roleName(context: { stage: string; region: string }, fn: string): string;
+};
 
 export interface Deployment {
   partition: string;
@@ -17,18 +21,40 @@ export interface Deployment {
   accountId: string;
   /** ARN of each resource a Fn::GetAtt [id, Arn] names (the simulated account's table, queue, instance role...). */
   arns: Record<string, string>;
+  /** The template's parameters (the member template's HubAccountId, OrganizationId, ...): what Ref and Fn::Sub give for them. */
+  parameters?: Record<string, string>;
 }
 
-/** A template value with Fn::Sub, Fn::GetAtt and Fn::Join resolved for the deployment. */
+/** A template value with Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::Select and Fn::Split resolved for the deployment. */
 export function resolve(value: Json, deployment: Deployment): Json {
   if (Array.isArray(value)) return value.map((item) => resolve(item, deployment));
   if (value === null || typeof value !== 'object') return value;
+  const known = (): Record<string, string> => ({
+    'AWS::Partition': deployment.partition,
+    'AWS::Region': deployment.region,
+    'AWS::AccountId': deployment.accountId,
+    ...deployment.parameters,
+  });
+  if ('Ref' in value) {
+    const named = known()[value.Ref as string];
+    if (named === undefined) throw new Error(`Ref ${value.Ref}: not a parameter this resolver knows`);
+    return named;
+  }
   if ('Fn::Sub' in value) {
-    const pseudo: Record<string, string> = { 'AWS::Partition': deployment.partition, 'AWS::Region': deployment.region, 'AWS::AccountId': deployment.accountId };
-    return String(value['Fn::Sub']).replace(/\$\{([^}]+)\}/g, (_, name: string) => {
-      if (!(name in pseudo)) throw new Error(`Fn::Sub names \${${name}}, which this resolver does not know`);
-      return pseudo[name]!;
+    const [text, variables] = Array.isArray(value['Fn::Sub']) ? (value['Fn::Sub'] as [string, Json]) : [String(value['Fn::Sub']), {}];
+    const names = { ...known(), ...(resolve(variables, deployment) as Record<string, string>) };
+    return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+      if (!(name in names)) throw new Error(`Fn::Sub names \${${name}}, which this resolver does not know`);
+      return names[name]!;
     });
+  }
+  if ('Fn::Select' in value) {
+    const [index, list] = value['Fn::Select'] as [number, Json];
+    return (resolve(list, deployment) as string[])[index];
+  }
+  if ('Fn::Split' in value) {
+    const [separator, text] = value['Fn::Split'] as [string, Json];
+    return String(resolve(text, deployment)).split(separator);
   }
   if ('Fn::GetAtt' in value) {
     const [id, attribute] = value['Fn::GetAtt'] as [string, string];
@@ -75,18 +101,30 @@ function withAwsOwnedDocuments(value: Json): Json {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withAwsOwnedDocuments(item)]));
 }
 
-/** Evaluates one call against an identity policy, as the function's role. */
-export async function decide(call: AuthorizedCall, policy: Json, deployment: Deployment): Promise<Decision> {
+/** Who calls, when not the function's role in the deployment's account, and the resource's own policy. */
+export interface Caller {
+  /** The caller's ARN (given to the policies as aws:PrincipalArn too). */
+  principal?: string;
+  /** The account the resource is in, when not the deployment's (a cross-account call). */
+  resourceAccount?: string;
+  /** A role's trust policy, an event bus policy: evaluated with the identity policy. */
+  resourcePolicy?: Json;
+}
+
+/** Evaluates one call against an identity policy, as the function's role (or as `caller` says). */
+export async function decide(call: AuthorizedCall, policy: Json, deployment: Deployment, caller: Caller = {}): Promise<Decision> {
+  const principal = caller.principal ?? `arn:${deployment.partition}:iam::${deployment.accountId}:role/${call.caller}`;
   const result = await runSimulation(
     {
       identityPolicies: [{ name: 'role', policy: withAwsOwnedDocuments(policy) }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      ...(caller.resourcePolicy && { resourcePolicy: caller.resourcePolicy }),
       request: {
         action: call.action,
-        principal: `arn:${deployment.partition}:iam::${deployment.accountId}:role/${call.caller}`,
-        resource: { accountId: deployment.accountId, resource: withAwsOwnedDocuments(call.resource) as string },
-        contextVariables: call.context ?? {},
+        principal,
+        resource: { accountId: caller.resourceAccount ?? deployment.accountId, resource: withAwsOwnedDocuments(call.resource) as string },
+        contextVariables: { 'aws:PrincipalArn': principal, ...call.context },
       },
     },
     {},

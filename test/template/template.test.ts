@@ -7,6 +7,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,7 @@ import {
   PACKAGE_TIMEOUT_MS,
 } from './template.js';
 
+const { MEMBER_TEMPLATE_FILE } = createRequire(import.meta.url)('../../serverless/member-template.cjs') as { MEMBER_TEMPLATE_FILE: string };
 const CONFIG_DIR = path.join(ROOT, 'agent', 'configs');
 const TAGS = { 'fleetwatch:managed-by': 'fleetwatch', 'fleetwatch:stage': 'dev' };
 /** Actions with no resource-level permissions: the only ones allowed on Resource "*". */
@@ -118,14 +120,16 @@ const cfnLint = (() => {
 })();
 
 describe('cfn-lint', () => {
-  it.skipIf(!cfnLint)('finds nothing in the dev and prod templates (.cfnlintrc documents the one ignored check)', async () => {
+  it.skipIf(!cfnLint)('finds nothing in the dev and prod templates, hub and member (.cfnlintrc documents the one ignored check)', async () => {
     for (const packaged of [dev, prod]) {
-      // cwd ROOT: cfn-lint reads .cfnlintrc from there. Exit code 0: no error, warning or informational finding.
-      const result = await promisify(execFile)('cfn-lint', [path.join(packaged.dir, 'cloudformation-template-update-stack.json')], { cwd: ROOT }).then(
-        () => '',
-        (error: { stdout?: string; message: string }) => error.stdout || error.message,
-      );
-      expect(result).toBe('');
+      for (const file of ['cloudformation-template-update-stack.json', MEMBER_TEMPLATE_FILE]) {
+        // cwd ROOT: cfn-lint reads .cfnlintrc from there. Exit code 0: no error, warning or informational finding.
+        const result = await promisify(execFile)('cfn-lint', [path.join(packaged.dir, file)], { cwd: ROOT }).then(
+          () => '',
+          (error: { stdout?: string; message: string }) => error.stdout || error.message,
+        );
+        expect(result, file).toBe('');
+      }
     }
     // A guard against a hung cfn-lint: two templates take 20 to 60 s here, more on a loaded machine.
   }, 240_000);

@@ -2,11 +2,12 @@
  * Helpers for the template tests: package the service offline with osls into a temporary
  * directory, read the CloudFormation template, and walk its IAM policies.
  *
- * A plain `packageService(stage)` packages each stage once per `npm test` run, however many
- * files ask for it (global-setup.ts provides the run's cache directory): packaging is most of
- * the suite's time. Packages with arguments or overridden files are made afresh each call.
+ * A `packageService(stage, args)` packages each stage and arguments once per `npm test` run,
+ * however many files ask for it (global-setup.ts provides the run's cache directory): packaging
+ * is most of the suite's time. Packages with overridden files are made afresh each call.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -84,7 +85,7 @@ function linkTree(from: string, to: string, relative: string, overrides: Record<
  */
 export async function packageService(stage: string, extraArgs: string[] = [], overrides: Record<string, string> = {}): Promise<Packaged> {
   const cache = packageCache();
-  if (cache && extraArgs.length === 0 && Object.keys(overrides).length === 0) return readPackaged(await packagedOnce(cache, stage));
+  if (cache && Object.keys(overrides).length === 0) return readPackaged(await packagedOnce(cache, stage, extraArgs));
   return readPackaged(await runPackage(serviceCopy(overrides), stage, extraArgs));
 }
 
@@ -167,18 +168,20 @@ export const PACKAGE_TIMEOUT_MS = WAIT_LIMIT_MS + 30_000;
  * packages (mkdir is atomic: it takes the stage's lock) and writes the outcome; the others wait
  * for that file. A failed package is written too, so every file fails with sls's message.
  */
-export async function packagedOnce(cache: string, stage: string): Promise<PackageRun> {
-  const outcome = path.join(cache, `${stage}.json`);
+export async function packagedOnce(cache: string, stage: string, extraArgs: string[] = []): Promise<PackageRun> {
+  // One package per stage and arguments: the arguments' hash tells the packages of a stage apart.
+  const key = extraArgs.length === 0 ? stage : `${stage}-${createHash('sha256').update(JSON.stringify(extraArgs)).digest('hex').slice(0, 12)}`;
+  const outcome = path.join(cache, `${key}.json`);
   try {
-    mkdirSync(path.join(cache, `${stage}.lock`));
+    mkdirSync(path.join(cache, `${key}.lock`));
   } catch {
     for (let waited = 0; !existsSync(outcome); waited += WAIT_STEP_MS) {
-      if (waited > WAIT_LIMIT_MS) return { error: `the ${stage} package of this run did not appear in ${cache}` };
+      if (waited > WAIT_LIMIT_MS) return { error: `the ${key} package of this run did not appear in ${cache}` };
       await sleep(WAIT_STEP_MS);
     }
     return JSON.parse(readFileSync(outcome, 'utf8')) as PackageRun;
   }
-  const run = await runPackage(serviceCopy({}, cache), stage, []);
+  const run = await runPackage(serviceCopy({}, cache), stage, extraArgs);
   // Written whole, then renamed: a waiting reader never sees half a file.
   writeFileSync(`${outcome}.tmp`, JSON.stringify(run));
   renameSync(`${outcome}.tmp`, outcome);
