@@ -90,8 +90,28 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
 /** How a new configuration version starts rolling out: the single-account rollout, or the organization's (lib/organization/rollout.ts). */
 export type StartRollout = (ports: Ports, settings: Settings, configName: string) => Promise<RolloutRecord | undefined>;
 
+/** The instances that select a configuration, as a deleted configuration's report lists them. */
+export interface SelectingInstances {
+  instanceIds: string[];
+  /** The organization mode: the same instances per account-region (an instance id is unique only within its account). */
+  cells?: { account: string; region: string; instanceIds: string[] }[];
+}
+
+/** Who selects a configuration: the account's own EC2, or in the organization mode the hub's records of each cell (lib/organization/deleted.ts). */
+export type FindSelecting = (ports: Ports, settings: Settings, configName: string) => Promise<SelectingInstances>;
+
+const selectingInAccount: FindSelecting = async (ports, settings, configName) => ({
+  instanceIds: (await instancesSelecting(ports, settings, configName)).map((instance) => instance.instanceId),
+});
+
 /** Parameter Store Change for one of this stage's configuration parameters. */
-export async function onParameterChange(ports: Ports, settings: Settings, event: unknown, start: StartRollout = startRollout): Promise<EventEffect> {
+export async function onParameterChange(
+  ports: Ports,
+  settings: Settings,
+  event: unknown,
+  start: StartRollout = startRollout,
+  selecting: FindSelecting = selectingInAccount,
+): Promise<EventEffect> {
   const { detail } = parseEvent(parameterChangeSchema, event, 'Parameter Store change', settings);
   const configName = configNameOfParameter(settings, detail.name);
   if (!configName) return { effect: 'ignored', reason: `parameter ${detail.name} is not a configuration of stage ${settings.stage}` };
@@ -102,7 +122,7 @@ export async function onParameterChange(ports: Ports, settings: Settings, event:
       if ((await ports.ssm.getParameters([detail.name])).length > 0) {
         return { effect: 'ignored', reason: `Delete of ${detail.name}, which still exists` };
       }
-      await reportDeletedParameter(ports, settings, configName, detail.name);
+      await reportDeletedParameter(ports, settings, configName, detail.name, await selecting(ports, settings, configName));
       return { effect: 'ignored', reason: `parameter ${detail.name} deleted: selecting instances reported, nothing stopped` };
     case 'LabelParameterVersion':
       return { effect: 'ignored', reason: 'a label changes no version' };
@@ -116,16 +136,20 @@ export async function onParameterChange(ports: Ports, settings: Settings, event:
   }
 }
 
-async function reportDeletedParameter(ports: Ports, settings: Settings, configName: string, name: string): Promise<void> {
-  const ids = (await instancesSelecting(ports, settings, configName)).map((instance) => instance.instanceId);
+async function reportDeletedParameter(ports: Ports, settings: Settings, configName: string, name: string, selecting: SelectingInstances): Promise<void> {
+  const ids = selecting.instanceIds;
   ports.metrics.count('ConfigurationsDeleted');
   ports.log.error('configuration parameter deleted; its instances keep their agent as it is', {
     parameter: name,
     configName,
     instances: ids.length,
     instanceIds: ids.slice(0, 100),
+    ...(selecting.cells && { accountRegions: selecting.cells.length }),
   });
   await ports.events.publish([
-    { detailType: SERVICE_EVENTS.configurationDeleted, detail: { configName, parameter: name, instanceIds: ids, stage: settings.stage } },
+    {
+      detailType: SERVICE_EVENTS.configurationDeleted,
+      detail: { configName, parameter: name, instanceIds: ids, ...(selecting.cells && { cells: selecting.cells }), stage: settings.stage },
+    },
   ]);
 }

@@ -14,6 +14,7 @@ import { InvalidInputError } from '../errors.js';
 import { cellKey, parseCellKey } from '../model/cell.js';
 import type { Cell, OrganizationAccess, Ports } from '../ports.js';
 import { cellPorts, cellSettings } from './cell-ports.js';
+import { selectingInOrganization } from './deleted.js';
 import { lazyMemberPorts } from './lazy-member.js';
 import { startOrgRollout, type OrgContext } from './rollout.js';
 import { MemberScope } from './scope.js';
@@ -89,13 +90,20 @@ export function fromHub(settings: Settings, event: unknown): boolean {
 
 /**
  * Parameter Store Change in the organization mode. The hub's own parameter is the operator's
- * version: it starts the org-wide rollout. A member's parameter is a copy the hub wrote there (or
+ * version: it starts the org-wide rollout, and its Delete reports the cells' instances that
+ * select it (not the hub account's own). A member's parameter is a copy the hub wrote there (or
  * one written in the member): the cell's own rollout of it starts, as in a single account, and the
  * org-wide rollout follows that rollout of the member version it wrote.
  */
 export function onOrgParameterChange(context: OrgEventContext, event: unknown): Promise<EventEffect | RoutedEffect> {
   if (fromHub(context.settings, event)) {
-    return onParameterChange(context.ports, context.settings, event, (ports, settings, configName) => startOrgRollout({ ports, settings, organization: context.organization }, configName));
+    return onParameterChange(
+      context.ports,
+      context.settings,
+      event,
+      (ports, settings, configName) => startOrgRollout({ ports, settings, organization: context.organization }, configName),
+      selectingInOrganization,
+    );
   }
   return routedToCell(onParameterChange, 'Parameter Store change')(context, event);
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { organizationOf, parameterName } from '../../lib/config.js';
 import { onCommandInvocation, onInstanceStateChange } from '../../lib/entry/events.js';
 import { InvalidInputError } from '../../lib/errors.js';
+import { SERVICE_EVENTS } from '../../lib/model/service-events.js';
 import { lazyMemberPorts } from '../../lib/organization/lazy-member.js';
 import { orgRolloutKey } from '../../lib/organization/rollout.js';
 import { admitEvent, cellOfEvent, eventHandlerFor, onOrgParameterChange, routedToCell, type OrgEventContext } from '../../lib/organization/route.js';
@@ -170,6 +171,41 @@ describe('Parameter Store change in the organization mode', () => {
     });
     expect([...org.hub.queue.messages.values()].map((message) => message.body)).toEqual([{ rollout: orgRolloutKey('web'), reason: 'v1 written', attempt: 0 }]);
     // Nothing in any member yet: the worker takes the canary step.
+    expect(org.assumeRoles()).toBe(0);
+  });
+});
+
+describe('a deleted configuration in the organization mode', () => {
+  it("reports each account-region's instances that select it, from the hub's records: not the hub's own, and no role assumed", async () => {
+    const { org, settings } = organization();
+    const { context, log } = hubContext(org, settings);
+    const name = parameterName(settings, 'web');
+    // The hub account runs an instance of its own that selects "web": it is not the fleet.
+    const hubInstance = org.hub.launchInstance({ tags: { [settings.selectorTagKey]: 'web' } }).instanceId;
+    const record = (instanceId: string, cell: Cell, configName: string, status: 'configured' | 'closed' = 'configured') =>
+      context.ports.state.put({ instanceId: `${instanceId}@${cell.account}/${cell.region}`, account: cell.account, region: cell.region, status, configName, attempts: 0, updatedAt: 0 }, undefined);
+    const [first, second, third] = org.cells();
+    await record('i-0000000000000000a', first!, 'web');
+    await record('i-0000000000000000b', first!, 'web');
+    await record('i-0000000000000000c', first!, 'db');
+    await record('i-0000000000000000d', second!, 'web', 'closed');
+    await record('i-0000000000000000a', third!, 'web');
+    org.hub.putParameter(name, '{}');
+    org.hub.deleteParameter(name);
+    const event = { source: 'aws.ssm', 'detail-type': 'Parameter Store Change', account: org.hub.accountId, region: org.hub.region, detail: { operation: 'Delete', name } };
+
+    expect(await onOrgParameterChange(context, event)).toMatchObject({ effect: 'ignored', reason: expect.stringContaining('deleted') });
+    const [published] = org.hub.published.filter((e) => e.detailType === SERVICE_EVENTS.configurationDeleted);
+    expect(published!.detail).toMatchObject({
+      configName: 'web',
+      instanceIds: ['i-0000000000000000a', 'i-0000000000000000b', 'i-0000000000000000a'],
+      cells: [
+        { account: first!.account, region: first!.region, instanceIds: ['i-0000000000000000a', 'i-0000000000000000b'] },
+        { account: third!.account, region: third!.region, instanceIds: ['i-0000000000000000a'] },
+      ],
+    });
+    expect(JSON.stringify(published!.detail)).not.toContain(hubInstance);
+    expect(log.lines.find((line) => /configuration parameter deleted/.test(line.message))?.extra).toMatchObject({ instances: 3, accountRegions: 2 });
     expect(org.assumeRoles()).toBe(0);
   });
 });
