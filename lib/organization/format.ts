@@ -4,6 +4,7 @@
  */
 import { paint, renderLines, renderTable } from '../entry/format.js';
 import type { OrganizationReconcileReport } from './reconcile.js';
+import type { OrgRolloutStatus } from './rollout.js';
 import type { OrganizationStatus } from './status.js';
 
 type Options = { color?: boolean };
@@ -97,8 +98,31 @@ export function formatOrganizationStatus(status: OrganizationStatus, options: Op
       options,
     ),
   ];
+  // A hub deployed before org-wide rollouts were in its status answers without them.
+  const rollouts = (status as Partial<OrganizationStatus>).rollouts ?? [];
+  if (rollouts.length) parts.push('', ...orgRollouts(rollouts, options));
   const versions = Object.entries(status.totals.agentVersions).sort(([, a], [, b]) => b - a);
   if (versions.length) parts.push('', `instances by agent version: ${versions.map(([version, n]) => `${version} ${n}`).join(', ')}`);
   parts.push(...cellProblems(status, options));
   return parts.join('\n');
+}
+
+/** The org-wide rollouts: how far each went (steps, account-regions) and its failures against maxErrors, then why one stopped. */
+function orgRollouts(rollouts: OrgRolloutStatus[], options: Options): string[] {
+  return [
+    paint('org-wide rollouts:', 'bold', options.color),
+    renderTable(
+      ['configuration', 'version', 'status', 'step', 'account-regions', 'failed'],
+      rollouts.map((rollout) => [
+        rollout.configName,
+        `v${rollout.version}`,
+        rollout.status,
+        `${rollout.step} of ${rollout.steps}`,
+        `${rollout.cells.reached}/${rollout.cells.total}` + (rollout.cells.unreachable ? `, ${rollout.cells.unreachable} unreachable` : ''),
+        `${rollout.failed} of ${rollout.allowedErrors} allowed (maxErrors ${rollout.maxErrors})`,
+      ]),
+      { ...options, tone: (column, value) => (column === 'status' && value === 'rolled-back' ? 'red' : undefined) },
+    ),
+    ...rollouts.filter((rollout) => rollout.reason).map((rollout) => paint(`${rollout.configName}: org-wide rollout of v${rollout.version} ${rollout.status}: ${rollout.reason}`, 'yellow', options.color)),
+  ];
 }

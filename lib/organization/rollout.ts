@@ -139,6 +139,47 @@ export function memberWrite(current: Parameter | undefined, value: string): 'wri
   return current?.value === value ? { reuse: current.version } : 'write';
 }
 
+/** An org-wide rollout as the organization status shows it (lib/organization/status.ts, format.ts). */
+export interface OrgRolloutStatus {
+  configName: string;
+  /** The hub's version. */
+  version: RolloutRecord['version'];
+  status: RolloutRecord['status'];
+  /** Steps reached (0: started, the canary not written yet) of the steps this scope takes (stepTargets). */
+  step: number;
+  steps: number;
+  cells: { reached: number; total: number; unreachable: number };
+  /** Instances of the cells reached, how their commands went, and the failures maxErrors allows across them. */
+  total: number;
+  succeeded: number;
+  failed: number;
+  allowedErrors: number;
+  maxErrors: string;
+  reason?: string;
+}
+
+/** The status of an org-wide rollout from its record: the same totals and threshold nextOrgStep decides on. */
+export function orgRolloutStatus(rollout: RolloutRecord, maxErrors: string): OrgRolloutStatus | undefined {
+  const configName = configOfOrgRollout(rollout.configName);
+  if (configName === undefined || !rollout.organization) return undefined;
+  const totals = orgTotals(rollout.organization);
+  const targets = stepTargets(totals.cells);
+  return {
+    configName,
+    version: rollout.version,
+    status: rollout.status,
+    step: targets.filter((count) => count <= totals.reached).length,
+    steps: targets.length,
+    cells: { reached: totals.reached, total: totals.cells, unreachable: totals.unreachable },
+    total: totals.total,
+    succeeded: totals.succeeded,
+    failed: totals.failed,
+    allowedErrors: allowedErrorsFor(maxErrors, totals.total),
+    maxErrors,
+    ...(rollout.reason !== undefined && { reason: rollout.reason }),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Carrying the decisions out.
 

@@ -1,10 +1,12 @@
 /**
  * The organization's status: the single-account fleet status of every cell (account and region),
- * and the organization's totals per configuration and per record status. A cell that cannot be
+ * the organization's totals per configuration and per record status, and the org-wide rollouts
+ * (how far each went, its failures against the threshold). A cell that cannot be
  * reached is listed with its reason; a cell that left the scope with the records the hub still holds.
  */
 import { fleetStatus, type FleetStatus, type InstanceBucket } from '../entry/status.js';
 import { forEachCell, type CellFailure, type CellLeftScope, type OrganizationContext } from './reconcile.js';
+import { orgRolloutKey, orgRolloutStatus, type OrgRolloutStatus } from './rollout.js';
 import type { CellFilter } from './scope.js';
 
 export interface CellStatus extends FleetStatus {
@@ -24,6 +26,8 @@ export interface OrganizationStatus {
     agentVersions: Record<string, number>;
   };
   byCell: CellStatus[];
+  /** The org-wide rollouts of the stage's configurations, whatever the filter: a rollout spans the organization. */
+  rollouts: OrgRolloutStatus[];
   failedCells: CellFailure[];
   leftScope: CellLeftScope[];
 }
@@ -32,7 +36,11 @@ export interface OrganizationStatus {
 const PROBLEMS_PER_CELL = 10;
 
 export async function organizationStatus(context: OrganizationContext, filter: CellFilter = {}): Promise<OrganizationStatus> {
-  const { results, leftScope } = await forEachCell(context, filter, (ports, settings) => fleetStatus(ports, settings, PROBLEMS_PER_CELL));
+  const [{ results, leftScope }, orgRollouts] = await Promise.all([
+    forEachCell(context, filter, (ports, settings) => fleetStatus(ports, settings, PROBLEMS_PER_CELL)),
+    // One BatchGetItem of the hub's org-wide rollout records.
+    context.hub.rollouts.getMany(context.settings.configNames.map(orgRolloutKey)),
+  ]);
   const configurations = new Map<string, Record<InstanceBucket, number>>();
   const byStatus: Record<string, number> = {};
   const agentVersions: Record<string, number> = {};
@@ -61,6 +69,9 @@ export async function organizationStatus(context: OrganizationContext, filter: C
     cells: { total: results.length, read: byCell.length, failed: failedCells.length },
     totals: { configurations: [...configurations].map(([configName, instances]) => ({ configName, instances })), byStatus, agentVersions },
     byCell,
+    rollouts: orgRollouts
+      .flatMap((rollout) => orgRolloutStatus(rollout, context.settings.maxErrors) ?? [])
+      .sort((a, b) => a.configName.localeCompare(b.configName)),
     failedCells,
     leftScope,
   };

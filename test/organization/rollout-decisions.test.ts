@@ -4,7 +4,7 @@
  * written again or reused. Pure functions: no account, no clock.
  */
 import { describe, expect, it } from 'vitest';
-import { cellProgress, memberWrite, nextOrgStep, orgTotals, stepTargets, type OrgStep } from '../../lib/organization/rollout.js';
+import { cellProgress, memberWrite, nextOrgStep, orgRolloutStatus, orgTotals, stepTargets, type OrgStep } from '../../lib/organization/rollout.js';
 import type { OrgRolloutCell, OrgRolloutCells, RolloutRecord } from '../../lib/ports.js';
 
 const NOW = 10 * 3_600_000;
@@ -177,5 +177,39 @@ describe('memberWrite: the hub writes a member parameter once per version', () =
     ['the member already holds this value (a retried step, or the hub is a member too)', { name: 'p', value: '{"a":2}', version: 4 }, { reuse: 4 }],
   ])('%s', (_name, current, expected) => {
     expect(memberWrite(current, '{"a":2}')).toEqual(expected);
+  });
+});
+
+describe('orgRolloutStatus: an org-wide rollout as the status shows it', () => {
+  const record = (status: RolloutRecord['status'], organization: OrgRolloutCells, reason?: string): RolloutRecord => ({
+    configName: '@org/web',
+    version: 4,
+    status,
+    total: 0,
+    sent: 0,
+    succeeded: 0,
+    failed: 0,
+    startedAt: 0,
+    updatedAt: 0,
+    revision: 1,
+    organization,
+    ...(reason && { reason }),
+  });
+
+  it.each([
+    ['started, nothing reached yet', record('in-progress', org(20, [])), { step: 0, steps: 4, cells: { reached: 0, total: 20, unreachable: 0 }, failed: 0, allowedErrors: 0 }],
+    ['the canary', record('in-progress', org(20, [{ failed: 1 }])), { step: 1, steps: 4, cells: { reached: 1, total: 20, unreachable: 0 }, failed: 1, allowedErrors: 1 }],
+    [
+      'the second step, one member unreachable',
+      record('in-progress', org(20, [{ status: 'completed' }, { status: 'unreachable', total: 0 }])),
+      { step: 2, steps: 4, cells: { reached: 2, total: 20, unreachable: 1 }, total: 10, failed: 0, allowedErrors: 1 },
+    ],
+    [
+      'rolled back with its reason',
+      record('rolled-back', org(20, [{ status: 'rolled-back', failed: 3 }]), '3 of 10 instances failed'),
+      { status: 'rolled-back', step: 1, failed: 3, allowedErrors: 1, reason: '3 of 10 instances failed' },
+    ],
+  ])('%s', (_name, rollout, expected) => {
+    expect(orgRolloutStatus(rollout, '10%')).toMatchObject({ configName: 'web', version: 4, status: rollout.status, maxErrors: '10%', ...expected });
   });
 });

@@ -6,6 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { parameterName } from '../../lib/config.js';
 import { cellKey } from '../../lib/model/cell.js';
+import { formatOrganizationStatus } from '../../lib/organization/format.js';
+import { organizationStatus } from '../../lib/organization/status.js';
+import { organizationOf } from '../../lib/config.js';
 import { advanceOrgRollout, orgRolloutKey, startOrgRollout, type OrgContext } from '../../lib/organization/rollout.js';
 import { organization } from './helpers.js';
 
@@ -72,5 +75,21 @@ describe('advanceOrgRollout', () => {
     const next = await advanceOrgRollout(context, 'web');
     expect(Object.keys(next!.organization!.cells)).toEqual([cellKey(canary!), cellKey(second!)]);
     expect(org.assumeRoles(canary!)).toBe(1);
+  });
+});
+
+describe('the organization status', () => {
+  it('shows the org-wide rollout beside the account-region rows: version, step, account-regions reached, failures against the threshold', async () => {
+    const { org, settings, context, name, memberText } = setUp();
+    org.hub.putParameter(name, memberText);
+    await startOrgRollout(context, 'web');
+    await advanceOrgRollout(context, 'web');
+    const status = await organizationStatus({ hub: context.ports, settings, organization: organizationOf(settings)!, access: org.access() });
+    expect(status.rollouts).toEqual([
+      expect.objectContaining({ configName: 'web', version: 1, status: expect.stringMatching(/in-progress|completed/), step: 1, steps: 3, cells: { reached: 1, total: 4, unreachable: 0 }, maxErrors: settings.maxErrors }),
+    ]);
+    const text = formatOrganizationStatus(status);
+    expect(text).toMatch(/^web\s+v1\s+(in-progress|completed)\s+1 of 3\s+1\/4\s+0 of \d+ allowed/m);
+    expect(text.indexOf('org-wide rollout')).toBeGreaterThan(text.indexOf('organization'));
   });
 });

@@ -194,5 +194,11 @@ describe('an org-wide rollout whose version fails on one instance in every accou
       expect(tookVersion(org, cell, fleet.get(cellKey(cell))!, 2)).toBe(false);
     }
     expect(org.hub.published.filter((event) => event.detailType === 'Rollout Rolled Back' && event.detail.organization === true)).toHaveLength(1);
+
+    // The organization's status says where it stopped and why.
+    const status = (await stack.invokeReconcile({ mode: 'status' })) as OrganizationStatus;
+    const web = status.rollouts.find((shown) => shown.configName === 'web');
+    expect(web).toMatchObject({ version: 2, status: 'rolled-back', cells: { reached: reached.length, total: cells.length, unreachable: 0 }, allowedErrors: 1, reason: rollout.reason });
+    expect(web!.failed).toBeGreaterThan(1);
   }, 120_000);
 });
