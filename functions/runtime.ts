@@ -9,9 +9,10 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
+import { createAwsOrganizationAccess, createAwsPorts, loadAwsResources } from '../lib/aws/clients.js';
 import { loadSettings } from '../lib/config.js';
 import { KnownLogGroups } from '../lib/observation/known-log-groups.js';
+import { AssociationBudget } from '../lib/apply/association-budget.js';
 import type { Log, MetricSink } from '../lib/ports.js';
 import type { Environment, Runtime } from './handler.js';
 
@@ -45,9 +46,16 @@ export function runtime(): Runtime {
   if (!built) {
     const settings = loadSettings(process.env);
     const resources = loadAwsResources(process.env);
-    // One memory of correct log groups per execution environment: it lives as long as the container.
-    const ports = { ...createAwsPorts({ ...settings, ...resources }, { log, metrics: metricSink, instrument: (client) => tracer.captureAWSv3Client(client) }), knownLogGroups: new KnownLogGroups() };
-    built = { settings, ports };
+    // One memory of correct log groups and one share of EC2's association rate per execution
+    // environment: they live as long as the container (only the worker uses the share).
+    const ports = {
+      ...createAwsPorts({ ...settings, ...resources }, { log, metrics: metricSink, instrument: (client) => tracer.captureAWSv3Client(client) }),
+      knownLogGroups: new KnownLogGroups(),
+      associationSlots: new AssociationBudget(settings.workerMaxConcurrency),
+    };
+    // The organization mode's ways into member accounts (undefined in the single-account mode).
+    const organization = createAwsOrganizationAccess(settings, { log, metrics: metricSink, instrument: (client) => tracer.captureAWSv3Client(client) });
+    built = { settings, ports, ...(organization && { organization }) };
   }
   return built;
 }

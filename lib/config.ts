@@ -65,6 +65,8 @@ export const ORGANIZATION_ID_PATTERN = /^o-[a-z0-9]{10,32}$/;
 export const ORGANIZATIONAL_UNIT_PATTERN = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
 export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
+/** serverless.yml's default workerMaxConcurrency. */
+export const DEFAULT_WORKER_MAX_CONCURRENCY = 10;
 /** Most account-regions one invocation works on at once in the organization mode. */
 export const DEFAULT_MAX_PARALLEL_CELLS = 16;
 
@@ -115,6 +117,9 @@ const settingsSchema = z.object({
   memberRegions: commaList(REGION_PATTERN, 'a region name like eu-west-1'),
   memberRoleName: z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')),
   maxParallelCells: positiveInt(200),
+  // The worker's SQS event source maximum concurrency (osls allows 2-1000): the number of worker
+  // environments that share EC2's association rate (lib/apply/association-budget.ts).
+  workerMaxConcurrency: z.coerce.number().check(z.int(), z.minimum(2), z.maximum(1000)),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -153,6 +158,7 @@ const ENVIRONMENT: Record<keyof Settings, [string, string | undefined]> = {
   // Unset: defaultMemberRoleName(stage), filled in by loadSettings.
   memberRoleName: ['FLEETWATCH_MEMBER_ROLE_NAME', undefined],
   maxParallelCells: ['FLEETWATCH_MAX_PARALLEL_CELLS', String(DEFAULT_MAX_PARALLEL_CELLS)],
+  workerMaxConcurrency: ['FLEETWATCH_WORKER_MAX_CONCURRENCY', String(DEFAULT_WORKER_MAX_CONCURRENCY)],
 };
 
 /**
@@ -314,6 +320,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     memberRegions: [],
     memberRoleName: defaultMemberRoleName(stage),
     maxParallelCells: DEFAULT_MAX_PARALLEL_CELLS,
+    workerMaxConcurrency: DEFAULT_WORKER_MAX_CONCURRENCY,
     ...overrides,
   };
 }

@@ -358,6 +358,11 @@ export interface InstanceWorkItem {
   commandId?: string;
   /** The claim the command was sent under, in case the write of its command id was lost. */
   claimId?: string;
+  /**
+   * The slot (ms) a worker reserved for this instance's profile association in its share of EC2's
+   * rate: the association is made once it is due, without taking another slot.
+   */
+  associationSlot?: number;
 }
 
 /** Move a configuration's rollout on (its next wave, or a rollback). */
@@ -431,6 +436,15 @@ export interface LogGroupMemory {
   remember(group: LogGroup, now: number): void;
 }
 
+/**
+ * A worker environment's share of EC2's association rate (lib/apply/association-budget.ts).
+ * `reserve` returns, in order, the time (ms) each of up to `count` associations may be made, none
+ * before `now` and none after `until` (fewer than `count` when the share is taken up to then).
+ */
+export interface AssociationSlots {
+  reserve(count: number, now: number, until?: number): number[];
+}
+
 /** Everything the domain needs from the outside world, built in one composition root. */
 export interface Ports {
   ec2: Ec2Port;
@@ -447,6 +461,8 @@ export interface Ports {
   metrics: MetricSink;
   /** This execution environment's memory of correct log groups (the worker's; see known-log-groups.ts). */
   knownLogGroups?: LogGroupMemory;
+  /** This execution environment's share of EC2's association rate (the worker's). */
+  associationSlots?: AssociationSlots;
 }
 
 /** The member side of one account-region: the calls fleetwatch makes there through its execution role. */

@@ -21,6 +21,7 @@ import { parseAgentConfig } from '../lib/agent/index.js';
 import { parameterName, testSettings, type Settings } from '../lib/config.js';
 import { InvalidInputError, errorMessage } from '../lib/errors.js';
 import { KnownLogGroups } from '../lib/observation/known-log-groups.js';
+import { AssociationBudget } from '../lib/apply/association-budget.js';
 import { serviceEventSource } from '../lib/model/service-events.js';
 import type { EventEffect } from '../lib/entry/events.js';
 import { workItemTarget, type Log, type MetricSink, type OrganizationAccess, type Ports } from '../lib/ports.js';
@@ -39,7 +40,7 @@ export interface StackOptions {
   dropCommandEvents?: number;
   /** Messages per worker batch (the event source mapping's batch size). Default 10. */
   batchSize?: number;
-  /** Worker batches processed at once (Lambda's concurrent invocations on the queue). Default 10. */
+  /** Worker batches processed at once (Lambda's concurrent invocations on the queue). Default: the stage's workerMaxConcurrency. */
   workerConcurrency?: number;
   /** Receives before a failing message goes to the DLQ. Default 5, as serverless.yml sets it. */
   maxReceiveCount?: number;
@@ -138,9 +139,10 @@ export class SimulatedStack {
         'EC2 Command Invocation Status-change Notification': { name: 'commandOutcome', handler: commandOutcomeFunction(of('commandOutcome')) },
       },
     };
-    this.workers = Array.from({ length: options.workerConcurrency ?? 10 }, () => {
+    this.workers = Array.from({ length: options.workerConcurrency ?? this.settings.workerMaxConcurrency }, () => {
       const known = new KnownLogGroups();
-      return workerFunction(environment(() => ({ ...this.ports('worker'), knownLogGroups: known })));
+      const slots = new AssociationBudget(this.settings.workerMaxConcurrency);
+      return workerFunction(environment(() => ({ ...this.ports('worker'), knownLogGroups: known, associationSlots: slots })));
     });
   }
 
@@ -359,25 +361,53 @@ export class SimulatedStack {
   async settle(maxVirtualMs = 6 * 3_600_000): Promise<void> {
     const { clock, queue } = this.account;
     const deadline = clock.now() + maxVirtualMs;
-    for (;;) {
-      // The worker polls as the event source mapping does; it sleeps on the virtual clock, so
-      // delayed messages (registration backoff) are received at their due time, not early or late.
-      // Lambda polls an SQS queue with several batches at once (five pollers to start with, more
-      // as the queue grows): so do we, so that a large backlog does not queue up behind one batch.
-      // Each poller stands for one warm worker environment, with its own memory of log groups.
-      const poller = (worker: (typeof this.workers)[number]) =>
-        this.account.drain((messages) => this.timed('worker', () => this.work(messages, worker)), {
-          batchSize: this.options.batchSize ?? 10,
-          maxReceiveCount: this.options.maxReceiveCount ?? 5,
-          until: deadline,
-        });
-      await Promise.all(this.workers.map(poller));
-      while (this.inflight.size) await Promise.all([...this.inflight]);
+    // The worker polls as the event source mapping does; it sleeps on the virtual clock, so
+    // delayed messages (registration backoff) are received at their due time, not early or late.
+    // Lambda polls an SQS queue with several batches at once, up to the event source's maximum
+    // concurrency while there is a backlog: each poller stands for one warm worker environment,
+    // with its own memory of log groups and share of EC2's association rate. A poller that finds
+    // the queue empty stops, and is started again as soon as a message is sent, so that a storm is
+    // not left to the pollers that happened to be awake when it began.
+    const running = new Map<(typeof this.workers)[number], Promise<number>>();
+    const startIdle = () => {
       const next = queue.nextDue();
-      if (next !== undefined && next <= deadline) continue; // more work inside the window
-      if (clock.pending === 0 || clock.now() >= deadline) break;
-      // Something is still scheduled (a command running, an instance registering): let time run to it.
-      await clock.sleep(Math.min(1_000, Math.max(1, deadline - clock.now())));
+      // Nothing to receive: a poller started now would stop at once.
+      if (next === undefined || next > deadline) return;
+      for (const worker of this.workers) {
+        if (running.has(worker)) continue;
+        const polling = this.account
+          .drain((messages) => this.timed('worker', () => this.work(messages, worker)), {
+            batchSize: this.options.batchSize ?? 10,
+            maxReceiveCount: this.options.maxReceiveCount ?? 5,
+            until: deadline,
+          })
+          .finally(() => running.delete(worker));
+        running.set(worker, polling);
+      }
+    };
+    let waking = false;
+    // After the caller's turn: a poller must not start inside the call that sent or received.
+    const wake = () => {
+      if (waking) return;
+      waking = true;
+      queueMicrotask(() => {
+        waking = false;
+        startIdle();
+      });
+    };
+    const stopWaking = queue.onSend(wake);
+    try {
+      for (;;) {
+        startIdle();
+        while (running.size || this.inflight.size) await Promise.all([...running.values(), ...this.inflight]);
+        const next = queue.nextDue();
+        if (next !== undefined && next <= deadline) continue; // more work inside the window
+        if (clock.pending === 0 || clock.now() >= deadline) break;
+        // Something is still scheduled (a command running, an instance registering): let time run to it.
+        await clock.sleep(Math.min(1_000, Math.max(1, deadline - clock.now())));
+      }
+    } finally {
+      stopWaking();
     }
   }
 

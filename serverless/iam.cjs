@@ -342,8 +342,10 @@ const FUNCTION_STATEMENTS = {
  */
 const MEMBER_CALLERS = ['reconcile', 'worker', 'parameterChange', 'commandOutcome'];
 
-/** The execution role in each member: MEMBER_CALLS, the sweep's Distributor read and the configuration writes. */
-// A sweep of a cell with agentVersion "latest" reads Distributor's version in the member (agentPackageVersion).
+/**
+ * The execution role in each member: MEMBER_CALLS, the agent package's version (a sweep reads it
+ * in each member region through the member's SSM) and the configuration writes.
+ */
 const MEMBER_ROLE_BLOCKS = [...MEMBER_CALLS, 'agentPackageVersion', 'writeConfigParameters'];
 
 /** "reconcile" -> "ReconcileRole", "ec2-events" -> "Ec2EventsRole". */

@@ -15,7 +15,8 @@ import {
   errorMessage,
 } from '../errors.js';
 import { type Action, type AgentCommand, isAgentCommand } from '../planning/plan.js';
-import { workItemTarget, type InstanceRecord, type InstanceWorkItem, type Ports, type WorkItem } from '../ports.js';
+import { RESERVE_HORIZON_MS, SLOT_WAIT_MS } from './association-budget.js';
+import { workItemTarget, type AssociationSlots, type InstanceRecord, type InstanceWorkItem, type Ports, type WorkItem } from '../ports.js';
 import * as lifecycle from '../model/lifecycle.js';
 import { IAM_PROPAGATION_RETRY_DELAYS_MS, MINUTE_MS, OUTCOME_CHECK_DELAY_SECONDS, registrationDelaySeconds, throttledAssociationDelaySeconds } from '../model/timing.js';
 import { transition } from './records.js';
@@ -40,12 +41,29 @@ export interface ExecuteOptions {
   attempts?: Record<string, number>;
   /** The records the plan was made from, by instance id: the first conditional write needs no read. */
   records?: Map<string, InstanceRecord | undefined>;
+  /**
+   * The worker environment's share of EC2's association rate: associations take their slots from
+   * it, and those whose slot is not near go back on the queue with it (association-budget.ts).
+   */
+  associationBudget?: AssociationSlots;
+  /** Slots already reserved for these instances (work items sent back to wait for theirs), by instance id. */
+  reservedSlots?: Record<string, number>;
 }
 
 /** SendCommand takes at most 50 instance ids. */
 const SEND_COMMAND_MAX_IDS = 50;
+/** SQS delays a message by at most 15 minutes. */
+const MAX_QUEUE_DELAY_SECONDS = 900;
 /** Calls started at once per phase. The ports' own retry and rate limits do the pacing. */
 const PHASE_CONCURRENCY = 10;
+/**
+ * serverless.yml's worker batchSize. Instances sent back to wait for their association slots go
+ * in groups of this many with one delay (the group's last slot): a group becomes visible at once
+ * and comes back as one batch, one look, where a delay each would bring them back one by one.
+ */
+const REQUEUE_GROUP = 10;
+/** Returns without a slot after which an instance reserves however far ahead its share is taken. */
+const UNRESERVED_RETURNS = 3;
 
 export async function execute(
   actions: Action[],
@@ -58,7 +76,10 @@ export async function execute(
   // Order matters: a profile before anything the agent does; log groups before the agent is
   // configured, or the agent creates them itself with no retention, KMS key or tags.
   const waits: Requeue[] = [];
-  outcomes.push(...(await runEach(byPhase('profile'), (action) => applyProfileAction(action, ports, options, waits))));
+  const { due, slots, later } = scheduleAssociations(byPhase('profile'), ports.clock.now(), options);
+  outcomes.push(...later.map(({ action, outcome }) => ({ action, ...outcome })));
+  waits.push(...later.map(({ requeue }) => requeue));
+  outcomes.push(...(await runEach(due, (action) => applyProfileAction(action, ports, options, waits, slots))));
   outcomes.push(...(await runEach(byPhase('logs'), (action) => applyLogGroupAction(action, ports, settings))));
   outcomes.push(...(await sendAgentCommands(byPhase('agent').filter(isAgentCommand), ports, settings, options)));
   // An instance whose association was throttled is already queued again, sooner than its wait.
@@ -107,9 +128,73 @@ async function runEach(
 
 const done = { status: 'done' } as const;
 
-async function applyProfileAction(action: Action, ports: Ports, options: ExecuteOptions, requeues: Requeue[]): Promise<Omit<ActionOutcome, 'action'>> {
+type Association = Extract<Action, { kind: 'associate-profile' }>;
+
+/** Profile actions split by when they go: now (an association at its slot, at most SLOT_WAIT_MS away), or back on the queue. */
+interface AssociationSchedule {
+  due: Action[];
+  /** The slot of each association that goes now. */
+  slots: Map<string, number>;
+  later: { action: Action; outcome: Omit<ActionOutcome, 'action'>; requeue: Requeue }[];
+}
+
+/**
+ * Splits the profile actions into those to apply now and the associations whose slot in the
+ * environment's share of EC2's rate is not near: those go back on the queue holding their slots,
+ * REQUEUE_GROUP to a delay. Without a budget (the reconcile function) every association is due now.
+ */
+function scheduleAssociations(actions: Action[], now: number, options: ExecuteOptions): AssociationSchedule {
+  const associations = actions.filter((action): action is Association => action.kind === 'associate-profile');
+  const reserved = (action: Association) => options.reservedSlots?.[action.instanceId];
+  const slotOf = new Map<Association, number>();
+  const take = (those: Association[], until: number) =>
+    (options.associationBudget?.reserve(those.length, now, until) ?? those.map(() => now)).forEach((slot, index) => slotOf.set(those[index]!, slot));
+  // Within the horizon, except for an instance already sent back unreserved twice: every share is
+  // taken (a storm larger than the horizon), and each further return would cost a look in vain.
+  const unreserved = associations.filter((action) => reserved(action) === undefined);
+  const outwaited = (action: Association) => (options.attempts?.[action.instanceId] ?? 0) >= UNRESERVED_RETURNS;
+  take(unreserved.filter(outwaited), Infinity);
+  take(unreserved.filter((action) => !outwaited(action)), now + RESERVE_HORIZON_MS);
+  for (const action of associations) if (reserved(action) !== undefined) slotOf.set(action, reserved(action)!);
+
+  const reservedLater = associations.filter((action) => slotOf.has(action) && slotOf.get(action)! > now + SLOT_WAIT_MS);
+  const later: AssociationSchedule['later'] = chunk(reservedLater, REQUEUE_GROUP).flatMap((group) => {
+    const delaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.ceil((Math.max(...group.map((action) => slotOf.get(action)!)) - now) / 1000));
+    return group.map((action) => {
+      const associationSlot = slotOf.get(action)!;
+      const item = { instanceId: action.instanceId, reason: 'association slot reserved', attempt: options.attempts?.[action.instanceId] ?? 0, associationSlot };
+      return { action, outcome: { status: 'skipped' as const, detail: `association slot in ${Math.ceil((associationSlot - now) / 1000)} s; back in ${delaySeconds} s` }, requeue: { item, delaySeconds } };
+    });
+  });
+  // No slot within the horizon: back soon, unreserved, to whichever share has room then; later
+  // each time it finds none (a storm that takes every share), so that it is not looked at in vain.
+  const unslotted = associations.filter((action) => !slotOf.has(action));
+  for (const group of chunk(unslotted, REQUEUE_GROUP)) {
+    const attempt = Math.max(...group.map((action) => options.attempts?.[action.instanceId] ?? 0));
+    const delaySeconds = Math.min(RESERVE_HORIZON_MS / 1000, throttledAssociationDelaySeconds(attempt));
+    for (const action of group) {
+      const item = { instanceId: action.instanceId, reason: 'association rate taken', attempt: attempt + 1 };
+      later.push({ action, outcome: { status: 'skipped', detail: `no association slot within ${RESERVE_HORIZON_MS / 1000} s; back in ${delaySeconds} s` }, requeue: { item, delaySeconds } });
+    }
+  }
+  const waiting = [...reservedLater, ...unslotted];
+  const deferred = new Set<Action>(waiting);
+  const due = actions.filter((action) => !deferred.has(action));
+  const slots = new Map(associations.filter((action) => !deferred.has(action)).map((action) => [action.instanceId, slotOf.get(action)!]));
+  return { due, slots, later };
+}
+
+async function applyProfileAction(
+  action: Action,
+  ports: Ports,
+  options: ExecuteOptions,
+  requeues: Requeue[],
+  slots: Map<string, number>,
+): Promise<Omit<ActionOutcome, 'action'>> {
   switch (action.kind) {
-    case 'associate-profile':
+    case 'associate-profile': {
+      const wait = (slots.get(action.instanceId) ?? 0) - ports.clock.now();
+      if (wait > 0) await ports.clock.sleep(wait);
       try {
         await withIamPropagationRetry(ports, () => ports.ec2.associateProfile(action.instanceId, action.profileName));
         return done;
@@ -120,12 +205,13 @@ async function applyProfileAction(action: Action, ports: Ports, options: Execute
         // and is associated when the bucket has refilled, rather than failing its work item.
         if (error instanceof ThrottledError) {
           const attempt = options.attempts?.[action.instanceId] ?? 0;
-          const delaySeconds = throttledAssociationDelaySeconds(attempt);
+          const delaySeconds = Math.min(RESERVE_HORIZON_MS / 1000, throttledAssociationDelaySeconds(attempt));
           requeues.push({ item: { instanceId: action.instanceId, reason: 'association throttled', attempt: attempt + 1 }, delaySeconds });
           return { status: 'skipped', detail: `EC2 throttled the association; again in ${delaySeconds} s` };
         }
         throw error;
       }
+    }
     case 'attach-policies':
       for (const arn of action.policyArns) await ports.iam.attachRolePolicy(action.roleName, arn);
       return done;

@@ -16,7 +16,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../clock.js';
 import { organizationOf, type Settings } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { noMetrics, silentLog, type Cell, type Log, type MemberPorts, type MembersPort, type MetricSink, type OrganizationsPort, type Ports } from '../ports.js';
+import { noMetrics, silentLog, type Cell, type Log, type MemberPorts, type MetricSink, type OrganizationAccess, type Ports } from '../ports.js';
 import * as z from '../schema.js';
 import { createEc2Port } from './ec2.js';
 import { createEventsPort } from './events.js';
@@ -118,38 +118,30 @@ export function createAwsPorts(settings: Settings & AwsResources, options: AwsPo
   };
 }
 
-function organizationOrThrow(settings: Settings) {
-  const organization = organizationOf(settings);
-  if (!organization) throw new ConfigError(['the organization mode needs FLEETWATCH_ORGANIZATION_ID']);
-  return organization;
-}
-
 /**
- * Organization mode: the way into member account-regions. Each member gets its own SDK clients
- * (the execution role's credentials, the cell's region), so each account-region has its own
- * connection pool and adaptive rate state: AWS's rate limits are per account and region. One STS
- * client for all of them, in the hub's region; its adaptive retry slows every cell's AssumeRole
- * together when STS throttles.
+ * Organization mode: the hub's ways into the organization, or undefined in the single-account
+ * mode. Built once per execution environment; `members()` gives each invocation its own
+ * MembersPort (one AssumeRole per cell per invocation), all on one STS client in the hub's region,
+ * whose adaptive retry slows every cell's AssumeRole together when STS throttles. Each member gets
+ * its own SDK clients (the execution role's credentials, the cell's region), so each account-region
+ * has its own connection pool and adaptive rate state: AWS's rate limits are per account and region.
  */
-export function createAwsMembersPort(settings: Settings, options: AwsPortsOptions = {}): MembersPort {
-  const organization = organizationOrThrow(settings);
+export function createAwsOrganizationAccess(settings: Settings, options: AwsPortsOptions = {}): OrganizationAccess | undefined {
+  const organization = organizationOf(settings);
+  if (!organization) return undefined;
   const built = options.instrument ?? (<T>(client: T) => client);
-  const sts = built(new STSClient({ region: settings.region, ...(options.endpoint && { endpoint: options.endpoint }), ...CONTROL_PLANE_RETRY }));
-  return createMembersPort(sts, {
+  const base = { region: settings.region, ...(options.endpoint && { endpoint: options.endpoint }), ...CONTROL_PLANE_RETRY };
+  const sts = built(new STSClient(base));
+  // Organizations has one endpoint per partition; the SDK resolves it from any region.
+  const organizations = createOrganizationsPort(built(new OrganizationsClient(base)));
+  const members = {
     roleName: organization.memberRoleName,
     sessionName: `fleetwatch-${settings.stage}`,
     partition: partitionOf(settings.region),
     clock: options.clock ?? systemClock,
-    portsFor: (cell: Cell, credentials) => memberSidePorts(settings, { region: cell.region, credentials }, options),
-  });
-}
-
-/** Organization mode with a scope of organizational units: the accounts they hold. */
-export function createAwsOrganizationsPort(settings: Settings, options: AwsPortsOptions = {}): OrganizationsPort {
-  organizationOrThrow(settings);
-  const built = options.instrument ?? (<T>(client: T) => client);
-  // Organizations has one endpoint per partition; the SDK resolves it from any region.
-  return createOrganizationsPort(built(new OrganizationsClient({ region: settings.region, ...(options.endpoint && { endpoint: options.endpoint }), ...CONTROL_PLANE_RETRY })));
+    portsFor: (cell: Cell, credentials: MemberCredentials) => memberSidePorts(settings, { region: cell.region, credentials }, options),
+  };
+  return { members: () => createMembersPort(sts, members), organizations };
 }
 
 const RESOURCE_VARIABLES = { stateTableName: 'FLEETWATCH_STATE_TABLE', workQueueUrl: 'FLEETWATCH_WORK_QUEUE_URL' } as const;

@@ -5,6 +5,7 @@
  */
 import { configNameOfParameter, type Settings } from '../config.js';
 import { InvalidInputError } from '../errors.js';
+import { outcomeReportsNewAgentVersion } from '../model/lifecycle.js';
 import { SERVICE_EVENTS } from '../model/service-events.js';
 import { instancesSelecting } from '../observation/observe.js';
 import { settleCommandOutcome, type OutcomeEffect } from '../outcomes/settle.js';
@@ -70,8 +71,9 @@ export async function onCommandInvocation(ports: Ports, settings: Settings, even
   const record = await ports.state.get(instanceId);
   if (record?.inFlight?.commandId !== commandId) return { effect: 'outcome', instanceId, commandId, outcome: 'ignored' };
   // The event carries neither the failure text nor the agent version the command's status step
-  // reported: both are read back with the invocation, success or not.
-  const invocation = (await ports.ssm.listCommandInvocations(commandId)).find((i) => i.instanceId === instanceId);
+  // reported: the invocation is read back for a failure's why, and for an install's new version.
+  const readBack = detail.status !== 'Success' || outcomeReportsNewAgentVersion(record.inFlight.action);
+  const invocation = readBack ? (await ports.ssm.listCommandInvocations(commandId)).find((i) => i.instanceId === instanceId) : undefined;
   const outcome = {
     commandId,
     instanceId,

@@ -6,7 +6,7 @@
 import type { Settings } from '../config.js';
 import { InvalidInputError } from '../errors.js';
 import { selectionOf } from '../planning/desired.js';
-import { execute, type ActionOutcome } from '../apply/execute.js';
+import { execute, type ActionOutcome, type ExecuteOptions } from '../apply/execute.js';
 import type { InstanceScope } from '../model/observed.js';
 import { observeConfigSet, observeInstances, observeSelectedLogGroups, observeSilence } from '../observation/observe.js';
 import { settleInFlight } from '../outcomes/settle.js';
@@ -26,6 +26,8 @@ export interface ReconcileRequest {
   attempts?: Record<string, number>;
   /** How many per-instance lines the report keeps; the counts always cover everything. */
   lineLimit?: number;
+  /** The worker's terms for applying its batch: command concurrency and its share of EC2's association rate. */
+  execution?: Pick<ExecuteOptions, 'maxConcurrency' | 'associationBudget' | 'reservedSlots'>;
   /**
    * Above this many instances in scope an apply is not done in this invocation: the instances
    * that need anything go to the work queue in batches, and workers apply them. Default 10,000.
@@ -140,6 +142,7 @@ export async function reconcile(ports: Ports, settings: Settings, request: Recon
   const outcomes = request.dryRun
     ? undefined
     : await execute(actions, ports, settings, {
+        ...request.execution,
         ...(request.attempts && { attempts: request.attempts }),
         records: new Map(planned.map((p) => [p.instance.instanceId, p.record])),
       });

@@ -7,7 +7,7 @@ import { errorMessage } from '../errors.js';
 import { checkOutcomes, requeueChecks, type OutcomeCheck } from '../outcomes/checks.js';
 import type { InstanceWorkItem, Ports, WorkItem } from '../ports.js';
 import { advanceRollout } from '../rollout/rollout.js';
-import { reconcile, type ReconcileReport } from './reconcile.js';
+import { reconcile, type ReconcileReport, type ReconcileRequest } from './reconcile.js';
 
 export interface WorkItemResult {
   /** Actions that failed; the worker fails the message so that SQS delivers it again. */
@@ -50,10 +50,22 @@ export async function handleWorkItems(ports: Ports, settings: Settings, items: W
   if (single.length) {
     const ids = [...new Set(single.map(({ item }) => item.instanceId))];
     const attempts: Record<string, number> = {};
-    for (const { item } of single) attempts[item.instanceId] = Math.max(attempts[item.instanceId] ?? 0, item.attempt);
+    const reservedSlots: Record<string, number> = {};
+    for (const { item } of single) {
+      attempts[item.instanceId] = Math.max(attempts[item.instanceId] ?? 0, item.attempt);
+      if (item.associationSlot !== undefined) reservedSlots[item.instanceId] = item.associationSlot;
+    }
     let report: ReconcileReport;
     try {
-      report = await reconcile(ports, settings, { dryRun: false, action: 'ensure', scope: { instanceIds: ids }, origin: 'worker', attempts, lineLimit: 1_000 });
+      report = await reconcile(ports, settings, {
+        dryRun: false,
+        action: 'ensure',
+        scope: { instanceIds: ids },
+        origin: 'worker',
+        attempts,
+        lineLimit: 1_000,
+        execution: workerExecution(ports, reservedSlots),
+      });
     } catch (error) {
       // The shared observation failed (a throttle that outlived its retries, say). Each item on
       // its own then, so that one bad call costs one item a redelivery, not the whole batch.
@@ -76,6 +88,21 @@ export async function handleWorkItems(ports: Ports, settings: Settings, items: W
   return results;
 }
 
+/**
+ * How the worker applies what it plans for the instances of a batch. Its commands go to every
+ * instance at once: they are together only because their events arrived in one SQS batch, and the
+ * stage's maxConcurrency is rate control for rollouts (which pass it themselves); at 10% a command
+ * to three new instances would configure them one after another. Associations take slots from the
+ * environment's share of EC2's rate (lib/apply/association-budget.ts).
+ */
+function workerExecution(ports: Ports, reservedSlots: Record<string, number>): ReconcileRequest['execution'] {
+  return {
+    maxConcurrency: '100%',
+    ...(ports.associationSlots && { associationBudget: ports.associationSlots }),
+    ...(Object.keys(reservedSlots).length > 0 && { reservedSlots }),
+  };
+}
+
 /** One work item: a rollout to move on, a fan-out batch, or a single instance. */
 export async function handleWorkItem(ports: Ports, settings: Settings, item: WorkItem): Promise<WorkItemResult> {
   if ('rollout' in item) {
@@ -91,6 +118,7 @@ export async function handleWorkItem(ports: Ports, settings: Settings, item: Wor
     scope: { instanceIds: batch ? item.instanceIds : [item.instanceId] },
     origin: batch ? 'sweep' : 'worker',
     ...(!batch && { attempts: { [item.instanceId]: item.attempt } }),
+    ...(!batch && { execution: workerExecution(ports, item.associationSlot === undefined ? {} : { [item.instanceId]: item.associationSlot }) }),
     lineLimit: 50,
     // A batch's silent agents were found by its sweep and are checked again (not taken on trust);
     // a single instance is not asked about.

@@ -137,6 +137,16 @@ export interface OutcomeInput {
 }
 
 /**
+ * Whether a command's outcome can change the agent version the record holds. Only an install
+ * installs (AWS-ConfigureAWSPackage runs in no other command); a configure, restart or stop runs
+ * the same agent, and an uninstall leaves none (`finish` drops the version). So only an install's
+ * success needs its status step's output read back for the version; a failure's is read for why.
+ */
+export function outcomeReportsNewAgentVersion(action: AgentAction): boolean {
+  return action === 'install-and-configure';
+}
+
+/**
  * A command finished. Only the command the record has in flight is settled: a duplicate, late or
  * stale outcome changes nothing. The version counts as applied only after success.
  */

@@ -31,6 +31,7 @@ const workItemSchema = z.union([
     instanceId: z.string().check(z.regex(INSTANCE_ID_PATTERN)),
     commandId: z.optional(z.string().check(z.regex(COMMAND_ID_PATTERN))),
     claimId: z.optional(z.string().check(z.regex(CLAIM_ID_PATTERN))),
+    associationSlot: z.optional(z.int().check(z.minimum(0))),
     ...common,
   }),
   // A configuration's rollout, the agent's own (AGENT_ROLLOUT), or a configuration's org-wide rollout.

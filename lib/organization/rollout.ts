@@ -235,7 +235,8 @@ async function reachCells(context: OrgContext, configName: string, hubVersion: n
       if (error instanceof ConflictError) return cellSide.rollouts.get(configName);
       throw error;
     });
-    const entry: OrgRolloutCell = { memberVersion, status: 'in-progress', total: 0, succeeded: 0, failed: 0 };
+    // Reached now: a cell whose own rollout record never shows up is still let go of after the stall time.
+    const entry: OrgRolloutCell = { memberVersion, status: 'in-progress', total: 0, succeeded: 0, failed: 0, updatedAt: ports.clock.now() };
     return started ? cellProgress(entry, started) : entry;
   });
   for (const result of results) {

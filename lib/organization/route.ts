@@ -3,8 +3,10 @@
  * and EventBridge keeps the source event's `account` and `region` when one bus forwards to
  * another: that pair names the cell an event is about. An event whose account or region is not in
  * the stage's scope is rejected here, logged with its account and counted, before any role is
- * assumed or any call made on its behalf; an event in scope is handled by the single-account
- * handler unchanged, on the ports of its cell (so the work items it enqueues carry the cell).
+ * assumed or any call made on its behalf (with a scope of OUs, an event that only enqueues has its
+ * account checked by the worker instead: AdmitOptions); an event in scope is handled by the
+ * single-account handler unchanged, on the ports of its cell (so the work items it enqueues carry
+ * the cell).
  */
 import { organizationOf, type Settings } from '../config.js';
 import { onParameterChange, type EventEffect } from '../entry/events.js';
@@ -13,7 +15,7 @@ import { cellKey, parseCellKey } from '../model/cell.js';
 import type { Cell, OrganizationAccess, Ports } from '../ports.js';
 import { cellPorts, cellSettings } from './cell-ports.js';
 import { lazyMemberPorts } from './lazy-member.js';
-import { startOrgRollout } from './rollout.js';
+import { startOrgRollout, type OrgContext } from './rollout.js';
 import { MemberScope } from './scope.js';
 
 /** The cell an event is about: its envelope's account and region. Throws InvalidInputError when they are not an account-region. */
@@ -32,20 +34,17 @@ export type EventHandler = (ports: Ports, settings: Settings, event: unknown) =>
 /** An effect of an organization-mode event: the single-account effect and the cell it was handled in. */
 export type RoutedEffect = EventEffect & { account: string; region: string };
 
-export interface OrgEventContext {
-  ports: Ports;
-  settings: Settings;
-  organization: OrganizationAccess;
-}
+/** The hub's ports and settings and its way into the organization, as the org-wide rollout takes them too. */
+export type OrgEventContext = OrgContext;
 
 /**
  * Rejects an event from outside the scope (InvalidInputError, after a log line naming the
  * account and the EventsOutOfScope count) and returns its cell otherwise. Nothing here calls a
  * member: the scope is the stage's list or the hub's own Organizations call.
  */
-export async function admitEvent(context: OrgEventContext, scope: MemberScope, event: unknown, what: string): Promise<Cell> {
+export async function admitEvent(context: OrgEventContext, scope: MemberScope, event: unknown, what: string, options: AdmitOptions = {}): Promise<Cell> {
   const cell = cellOfEvent(event, what);
-  const why = await scope.outside(cell);
+  const why = await scope.outside(cell, options);
   if (why === undefined) return cell;
   context.ports.log.warn('event from outside the organization scope rejected; no role assumed', { account: cell.account, region: cell.region, event: what, why });
   context.ports.metrics.count('EventsOutOfScope');
@@ -64,11 +63,22 @@ export async function handleInCell(context: OrgEventContext, handle: EventHandle
 }
 
 /** The organization-mode branch of an event handler: scope first, then the single-account handler in the event's cell. */
-export function routedToCell(handle: EventHandler, what: string) {
+export function routedToCell(handle: EventHandler, what: string, options: AdmitOptions = {}) {
   return async (context: OrgEventContext, event: unknown): Promise<RoutedEffect> => {
     const scope = new MemberScope(organizationOf(context.settings)!, context.organization.organizations);
-    return handleInCell(context, handle, await admitEvent(context, scope, event, what), event);
+    return handleInCell(context, handle, await admitEvent(context, scope, event, what, options), event);
   };
+}
+
+/**
+ * How an event function checks the scope. One that only enqueues (an EC2 state or tag change)
+ * does not ask Organizations (`askOrganizations: false`): with a scope of OUs it checks the
+ * region, and the worker checks the account before any role is assumed. A burst of a thousand
+ * launches is then a hundred Organizations walks (one per worker batch), not a thousand, and those
+ * functions need no Organizations grant. With an account list the whole check is here, at no cost.
+ */
+export interface AdmitOptions {
+  askOrganizations?: boolean;
 }
 
 /** Whether an event comes from the hub's own account and region (the operator's Parameter Store, say). */

@@ -93,10 +93,15 @@ export class MemberScope {
     return this.accounts;
   }
 
-  /** Why a cell is outside the scope; undefined when it is inside. */
-  async outside(cell: Cell): Promise<string | undefined> {
+  /**
+   * Why a cell is outside the scope; undefined when it is inside, or when telling would take asking
+   * Organizations and `askOrganizations` is false (then only the regions are checked; the worker,
+   * which may ask, checks the account before it assumes any role).
+   */
+  async outside(cell: Cell, { askOrganizations = true }: { askOrganizations?: boolean } = {}): Promise<string | undefined> {
     const { regions, scope } = this.organization;
     if (!regions.includes(cell.region)) return `region ${cell.region} is not a member region of the stage (${regions.join(', ')})`;
+    if (!askOrganizations && !('accounts' in scope)) return undefined;
     if (!(await this.accountsInScope()).has(cell.account)) {
       return `account ${cell.account} is not in the stage's scope (${'accounts' in scope ? 'memberAccounts' : `organizational units ${scope.organizationalUnits.join(', ')}`})`;
     }

@@ -56,6 +56,7 @@ export class QueueWorld {
   readonly sent: QueueMessage[] = [];
   private counter = 0;
   private seq = 0;
+  private readonly sendListeners = new Set<() => void>();
   private readonly due = new MinHeap<DueEntry>((a, b) => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq));
 
   constructor(private readonly clock: VirtualClock) {}
@@ -74,7 +75,14 @@ export class QueueWorld {
     this.messages.set(message.messageId, message);
     this.sent.push({ ...message });
     this.schedule(message);
+    for (const listener of this.sendListeners) listener();
     return message;
+  }
+
+  /** Calls `listener` after every send (the simulated stack wakes its idle pollers); returns the unsubscribe. */
+  onSend(listener: () => void): () => void {
+    this.sendListeners.add(listener);
+    return () => this.sendListeners.delete(listener);
   }
 
   /** Messages receivable now, oldest due first; each becomes invisible for the visibility timeout. */

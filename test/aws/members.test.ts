@@ -3,7 +3,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createAwsMembersPort } from '../../lib/aws/clients.js';
+import { createAwsOrganizationAccess } from '../../lib/aws/clients.js';
 import { CREDENTIALS_MARGIN_MS, UNREACHABLE_MEMORY_MS, partitionOf, unreachableError } from '../../lib/aws/members.js';
 import type { Clock } from '../../lib/clock.js';
 import { testSettings } from '../../lib/config.js';
@@ -20,7 +20,7 @@ const B = { account: '222222222222', region: 'eu-west-1' };
 let now = START;
 const clock: Clock = { now: () => now, sleep: async () => {} };
 const settings = testSettings({ organizationId: 'o-a1b2c3d4e5', memberAccounts: [A.account, B.account], memberRegions: ['us-east-1', 'eu-west-1'] });
-const members = () => createAwsMembersPort(settings, { clock });
+const members = () => createAwsOrganizationAccess(settings, { clock })!.members();
 
 function credentials(key: string, expiration = new Date(START + HOUR)) {
   return { Credentials: { AccessKeyId: key, SecretAccessKey: `${key}-secret`, SessionToken: `${key}-token`, Expiration: expiration } };
@@ -141,8 +141,16 @@ describe('a member that cannot be reached', () => {
     expect((unavailable as Error).message).toMatch(/^AssumeRole arn:aws:iam::111111111111:role\/fleetwatch-dev-member: InternalFailure/);
   });
 
-  it('is a configuration error to build without the organization mode', () => {
-    expect(() => createAwsMembersPort(testSettings())).toThrow(/FLEETWATCH_ORGANIZATION_ID/);
+  it('is not built in the single-account mode', () => {
+    expect(createAwsOrganizationAccess(testSettings())).toBeUndefined();
+  });
+
+  it('asks STS again in the next invocation: each invocation gets its own MembersPort', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentials('ASIAMEMBER'));
+    const access = createAwsOrganizationAccess(settings, { clock })!;
+    await access.members().open(A);
+    await access.members().open(A);
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
   });
 });
 

@@ -2,7 +2,7 @@ import { ListAccountsForParentCommand, ListChildrenCommand, OrganizationsClient,
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createAwsOrganizationsPort } from '../../lib/aws/clients.js';
+import { createAwsOrganizationAccess } from '../../lib/aws/clients.js';
 import { testSettings } from '../../lib/config.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { awsError } from './helpers.js';
@@ -11,7 +11,7 @@ const organizations = mockClient(OrganizationsClient);
 beforeEach(() => organizations.reset());
 
 const settings = testSettings({ organizationId: 'o-a1b2c3d4e5', organizationalUnits: ['ou-root-aaaaaaaa'] });
-const port = () => createAwsOrganizationsPort(settings);
+const port = () => createAwsOrganizationAccess(settings)!.organizations;
 const account = (Id: string, State: AccountState = 'ACTIVE') => ({ Id, State });
 
 describe('accountsIn', () => {

@@ -28,7 +28,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { createAwsMembersPort, createAwsOrganizationsPort } from '../../lib/aws/clients.js';
+import { createAwsOrganizationAccess } from '../../lib/aws/clients.js';
 import { testSettings } from '../../lib/config.js';
 import { ACCOUNT_ID, clientConfig, motoEndpoint, REGION, resetMoto } from './moto.js';
 import { loadSamples, manifestKeys, mismatches, route } from './routing.js';
@@ -76,7 +76,7 @@ describe('MembersPort over STS', () => {
       new RunInstancesCommand({ ImageId: LINUX_IMAGE, InstanceType: 't3.micro', MinCount: 1, MaxCount: 1, TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'fleetwatch:dev:config', Value: 'web' }] }] }),
     );
 
-    const members = createAwsMembersPort(testSettings({ ...ORGANIZATION_SETTINGS, memberAccounts: [MEMBER] }), { endpoint: motoEndpoint() });
+    const members = createAwsOrganizationAccess(testSettings({ ...ORGANIZATION_SETTINGS, memberAccounts: [MEMBER] }), { endpoint: motoEndpoint() })!.members();
     const ports = await members.open({ account: MEMBER, region: REGION });
     const seen = (await ports.ec2.describeInstancesByTagKey('fleetwatch:dev:config')).map((instance) => instance.instanceId).sort();
 
@@ -90,7 +90,7 @@ describe('MembersPort over STS', () => {
   });
 
   it("reaches the member's other region with the same role: a cell is an account and a region", async () => {
-    const members = createAwsMembersPort(testSettings({ ...ORGANIZATION_SETTINGS, memberAccounts: [MEMBER] }), { endpoint: motoEndpoint() });
+    const members = createAwsOrganizationAccess(testSettings({ ...ORGANIZATION_SETTINGS, memberAccounts: [MEMBER] }), { endpoint: motoEndpoint() })!.members();
     const ports = await members.open({ account: MEMBER, region: 'us-east-1' });
     // The instances above are in eu-west-1: us-east-1 of the same account has none.
     expect(await ports.ec2.describeInstancesByTagKey('fleetwatch:dev:config')).toEqual([]);
@@ -117,7 +117,7 @@ describe('OrganizationsPort', () => {
     const inScope = [await account('web', workloads), await account('api', production), await account('batch', eu)];
     const outside = await account('playground', sandbox);
 
-    const accounts = await createAwsOrganizationsPort(testSettings({ ...ORGANIZATION_SETTINGS, organizationalUnits: [workloads] }), { endpoint: motoEndpoint() }).accountsIn([workloads]);
+    const accounts = await createAwsOrganizationAccess(testSettings({ ...ORGANIZATION_SETTINGS, organizationalUnits: [workloads] }), { endpoint: motoEndpoint() })!.organizations.accountsIn([workloads]);
 
     expect(accounts.sort()).toEqual(inScope.sort());
     expect(accounts).not.toContain(outside);

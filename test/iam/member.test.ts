@@ -13,7 +13,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parameterName, testSettings } from '../../lib/config.js';
+import { cellKey } from '../../lib/model/cell.js';
 import type { AuthorizedCall } from '../../local/calls.js';
+import { SimulatedOrganization } from '../../local/organization.js';
+import { arnsOf } from '../../local/ports/arns.js';
+import { SimulatedStack } from '../../local/stack.js';
+import { MINUTE } from '../scenarios/helpers.js';
 import { packageService, removeTemporaryDirectories, type Json, type Packaged } from '../template/template.js';
 import { exercise, type Exercised } from './exercise.js';
 import { decide, describeCall, grantedActions, iam, resolve, rolePolicy, type Caller, type Deployment } from './simulate.js';
@@ -27,7 +33,8 @@ const OTHER_ORGANIZATION = 'o-zzzzzzzzzz';
 const HUB_ACCOUNT = '210987654321';
 const HUB_REGION = 'eu-west-1';
 const HUB_BUS = `arn:aws:events:${HUB_REGION}:${HUB_ACCOUNT}:event-bus/fleetwatch-dev-members`;
-const ORG_ARGS = [`--param=organizationId=${ORGANIZATION}`, '--param=organizationalUnits=ou-ab12-cdefgh34'];
+const MEMBER_REGIONS = ['eu-west-1', 'us-east-1'];
+const ORG_ARGS = [`--param=organizationId=${ORGANIZATION}`, '--param=organizationalUnits=ou-ab12-cdefgh34', `--param=memberRegions=${MEMBER_REGIONS.join(',')}`];
 /** Services the hub calls in its own account only: the execution role has none of them. */
 const HUB_SIDE = /^(dynamodb|sqs|events|xray):/;
 
@@ -46,7 +53,8 @@ let hub: Packaged;
 let deployment: Deployment;
 
 const memberTemplate = (packaged: Packaged): Json => JSON.parse(readFileSync(path.join(packaged.dir, MEMBER_TEMPLATE_FILE), 'utf8'));
-const policyOf = (role: Json) => resolve({ Version: '2012-10-17', Statement: role.Properties.Policies.flatMap((p: Json) => [p.PolicyDocument.Statement].flat()) }, deployment);
+const policyOf = (role: Json, at: Deployment = deployment) =>
+  resolve({ Version: '2012-10-17', Statement: role.Properties.Policies.flatMap((p: Json) => [p.PolicyDocument.Statement].flat()) }, at);
 const hubRole = (fn: string) => `arn:aws:iam::${HUB_ACCOUNT}:role/${iam.roleName({ stage: 'dev', region: HUB_REGION }, fn)}`;
 
 beforeAll(async () => {
@@ -99,6 +107,63 @@ describe("the member's execution role", () => {
   });
 });
 
+/**
+ * The organization's own paths on a simulated organization (local/organization.ts): onboarding in
+ * every account-region through the members' roles, then an org-wide rollout that writes the new
+ * version into each member's Parameter Store. Every call made in a member, with its region's ARNs.
+ */
+async function exerciseOrganization(): Promise<{ calls: { cell: string; call: AuthorizedCall; deployment: Deployment }[] }> {
+  const org = new SimulatedOrganization({ accounts: 2, regions: MEMBER_REGIONS, account: { latencyMs: 20, registrationDelayMs: MINUTE } });
+  const settings = testSettings({
+    accountId: org.hub.accountId,
+    region: org.hub.region,
+    configNames: SimulatedStack.bundledConfigNames(),
+    organizationId: org.organizationId,
+    memberAccounts: [...org.accounts],
+    memberRegions: MEMBER_REGIONS,
+  });
+  const stack = new SimulatedStack(org.hub, { settings, organization: org.access() });
+  for (const cell of org.cells()) {
+    stack.forwardEventsOf(org.member(cell));
+    org.member(cell).recordAuthorizations();
+  }
+  org.deployMembers(stack.settings);
+  stack.deploy();
+  for (const cell of org.cells()) {
+    for (const config of ['web', 'default']) org.member(cell).launchInstance({ tags: { [settings.selectorTagKey]: config } });
+  }
+  await stack.settle();
+  const name = parameterName(stack.settings, 'web');
+  org.hub.putParameter(name, org.hub.parameters.latest(name)!.value.replace('"metrics_collection_interval":60', '"metrics_collection_interval":30'));
+  await stack.settle();
+
+  return {
+    calls: org.cells().flatMap((cell) => {
+      const member = org.member(cell);
+      const role = member.iam.profiles.get(settings.managedProfileName)!.roleName!;
+      const cellDeployment: Deployment = { ...deployment, accountId: cell.account, region: cell.region, arns: { ...deployment.arns, AgentRole: arnsOf(member).role(role) } };
+      return member.authorizations.map((call) => ({ cell: cellKey(cell), call, deployment: cellDeployment }));
+    }),
+  };
+}
+
+describe("the execution role on the organization's own paths", () => {
+  it('allows every call the hub makes in each member account-region, the configuration writes included', async () => {
+    const { calls } = await exerciseOrganization();
+    const actions = new Set(calls.map(({ call }) => call.action));
+    // Onboarding and the org-wide rollout's writes both happened, in both regions.
+    expect(actions).toContain('ssm:PutParameter');
+    expect(actions).toContain('ssm:SendCommand');
+    expect(new Set(calls.map(({ cell }) => cell.split('/')[1]))).toEqual(new Set(MEMBER_REGIONS));
+    const denied: string[] = [];
+    for (const { cell, call, deployment: at } of calls) {
+      const decision = await decide(call, policyOf(member.Resources.ExecutionRole, at), at, { principal: `arn:aws:iam::${at.accountId}:role/fleetwatch-dev-member` });
+      if (!decision.allowed) denied.push(`${cell} ${describeCall(call)}${decision.error ? `: ${decision.error}` : ''}`);
+    }
+    expect(denied).toEqual([]);
+  }, 120_000);
+});
+
 describe("the execution role's trust, with the hub's side", () => {
   const roleArn = (account: string) => `arn:aws:iam::${account}:role/fleetwatch-dev-member`;
   /** sts:AssumeRole of the member role by `principal` (a hub role), evaluated on both sides. */
@@ -128,6 +193,30 @@ describe("the execution role's trust, with the hub's side", () => {
 
   it("is refused on the hub's side for a role of an account outside the organization", async () => {
     expect(await assume(hubRole('worker'), 'worker', { memberAccount: '444444444444', memberOrg: OTHER_ORGANIZATION })).toBe(false);
+  });
+});
+
+describe("the hub's reads of the organization (OU scope)", () => {
+  async function list(fn: string, action: string, resource: string) {
+    const call: AuthorizedCall = { caller: fn, operation: 'ListChildren' as AuthorizedCall['operation'], action, resource };
+    const hubDeployment = { ...deployment, accountId: HUB_ACCOUNT, region: HUB_REGION };
+    return (await decide(call, rolePolicy(hub.template, fn, hubDeployment), hubDeployment)).allowed;
+  }
+  const MANAGEMENT = '999999999999';
+
+  it("allows listing the organization's OUs and root, children and accounts, to the functions that work in members", async () => {
+    for (const fn of MEMBER_CALLERS) {
+      for (const action of ['organizations:ListChildren', 'organizations:ListAccountsForParent']) {
+        expect(await list(fn, action, `arn:aws:organizations::${MANAGEMENT}:ou/${ORGANIZATION}/ou-ab12-cdefgh34`), `${fn} ${action}`).toBe(true);
+        expect(await list(fn, action, `arn:aws:organizations::${MANAGEMENT}:root/${ORGANIZATION}/r-ab12`), `${fn} ${action}`).toBe(true);
+      }
+    }
+  });
+
+  it("denies another organization's OUs, other Organizations calls, and the functions that only enqueue", async () => {
+    expect(await list('worker', 'organizations:ListChildren', `arn:aws:organizations::${MANAGEMENT}:ou/${OTHER_ORGANIZATION}/ou-ab12-cdefgh34`)).toBe(false);
+    expect(await list('worker', 'organizations:DescribeAccount', `arn:aws:organizations::${MANAGEMENT}:account/${ORGANIZATION}/111111111111`)).toBe(false);
+    expect(await list('tagChange', 'organizations:ListChildren', `arn:aws:organizations::${MANAGEMENT}:ou/${ORGANIZATION}/ou-ab12-cdefgh34`)).toBe(false);
   });
 });
 

@@ -126,6 +126,17 @@ describe('the organization reconcile', () => {
     expect(status.leftScope).toEqual([{ ...leaving, records: 2 }]);
   });
 
+  it('picks up an account moved into its organizational unit at the next invocation', async () => {
+    const { org, settings } = organization(
+      { accounts: 2, regions: ['eu-west-1'], units: { 'ou-ab12-prod0001': ['100000000001'], 'ou-ab12-stage001': ['100000000002'] } },
+      { memberAccounts: [], organizationalUnits: ['ou-ab12-prod0001'] },
+    );
+    const invoke = hubFunction(org, settings);
+    expect(cellsOfReport((await invoke({ dryRun: true })) as OrganizationReconcileReport)).toEqual(['100000000001/eu-west-1']);
+    org.moveAccount('100000000002', 'ou-ab12-prod0001');
+    expect(cellsOfReport((await invoke({ dryRun: true })) as OrganizationReconcileReport)).toEqual(['100000000001/eu-west-1', '100000000002/eu-west-1']);
+  });
+
   it('keeps the report to the line limit across cells', async () => {
     const { org, settings } = organization();
     await fleet(org, settings, 3);

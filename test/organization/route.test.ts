@@ -11,6 +11,7 @@ import { lazyMemberPorts } from '../../lib/organization/lazy-member.js';
 import { orgRolloutKey } from '../../lib/organization/rollout.js';
 import { admitEvent, cellOfEvent, eventHandlerFor, onOrgParameterChange, routedToCell, type OrgEventContext } from '../../lib/organization/route.js';
 import { MemberScope } from '../../lib/organization/scope.js';
+import { handleOrgWorkItems } from '../../lib/organization/worker.js';
 import type { Cell, Log, MembersPort, OrganizationsPort } from '../../lib/ports.js';
 import type { SimulatedOrganization } from '../../local/organization.js';
 import { organization } from './helpers.js';
@@ -94,6 +95,31 @@ describe('admitEvent', () => {
   it('rejects an event whose envelope names no account-region', () => {
     expect(() => cellOfEvent({ account: 'me', region: 'eu-west-1' }, 'EC2 state-change')).toThrow(/malformed EC2 state-change event/);
     expect(() => cellOfEvent(undefined, 'EC2 state-change')).toThrow(InvalidInputError);
+  });
+});
+
+describe('an event that only enqueues, with a scope of OUs', () => {
+  it('does not ask Organizations; the worker drops an outside account before assuming any role', async () => {
+    const { org, settings } = organization(
+      { accounts: 3, units: { 'ou-ab12-members01': ['100000000001', '100000000002'], 'ou-ab12-elsewhere': ['100000000003'] } },
+      { memberAccounts: [], organizationalUnits: ['ou-ab12-members01'] },
+    );
+    const { context, counts } = hubContext(org, settings);
+    const organizations = countingOrganizations(['100000000001', '100000000002']);
+    const withCount = { ...context, organization: { ...context.organization, organizations } };
+    const outside = { account: '100000000003', region: 'eu-west-1' };
+    const route = routedToCell(onInstanceStateChange, 'EC2 state-change', { askOrganizations: false });
+    expect(await route(withCount, stateChange(outside))).toMatchObject({ effect: 'enqueued' });
+    // A region outside the member regions is still refused at the event.
+    await expect(route(withCount, stateChange({ account: '100000000001', region: 'ap-south-1' }))).rejects.toThrow(/region ap-south-1 is not a member region/);
+    expect(organizations.calls).toBe(0);
+
+    const items = [...org.hub.queue.messages.values()].map((message) => message.body);
+    const [result] = await handleOrgWorkItems(withCount, items);
+    expect(result).toMatchObject({ failed: 0, lines: [{ outcome: 'skipped', detail: expect.stringMatching(/100000000003\/eu-west-1 is outside the scope/) }] });
+    expect(organizations.calls).toBe(1);
+    expect(org.assumeRoles()).toBe(0);
+    expect(counts.get('WorkItemsOutOfScope')).toBe(1);
   });
 });
 
