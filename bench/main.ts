@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   };
   const sweeps = [await dryRun(10_000), await dryRun(100_000)];
   show(dryRunSection(sweeps));
-  // The organization: at the stage's default parallelism, and with every account-region at once.
+  // The organization: at the stage's default parallelism (every account-region at once), and with 16 at once.
   const organizations = [];
   for (const maxParallelCells of ORGANIZATION_BENCH.parallelism) organizations.push(await organizationDryRun({ ...ORGANIZATION_BENCH.shape, maxParallelCells }));
   show(organizationSection(organizations, await dryRun(ORGANIZATION_BENCH.shape.instancesPerCell)));

@@ -9,6 +9,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DEFAULT_MAX_PARALLEL_CELLS } from '../lib/config.js';
+import { MEMBER_CALLS_IN_FLIGHT } from '../lib/organization/call-budget.js';
 import type { OrganizationAccess } from '../lib/ports.js';
 import { cellKey } from '../lib/model/cell.js';
 import { cellScopedKey } from '../lib/organization/cell-ports.js';
@@ -25,11 +26,11 @@ const HUB_OPERATIONS: readonly Operation[] = ['Scan', 'BatchGetItem', 'GetItem',
 
 /**
  * The issue's organization: 50 accounts x 4 regions x 500 instances (100,000), dry-run at the
- * stage's default maxParallelCells and with every account-region at once (the setting's maximum).
+ * stage's default maxParallelCells (every account-region of the bench at once) and with 16 at once.
  */
 export const ORGANIZATION_BENCH = {
   shape: { accounts: 50, regions: ['eu-west-1', 'us-east-1', 'eu-central-1', 'ap-southeast-2'], instancesPerCell: 500 },
-  parallelism: [DEFAULT_MAX_PARALLEL_CELLS, 200],
+  parallelism: [16, DEFAULT_MAX_PARALLEL_CELLS],
 } as const;
 
 export interface OrganizationShape {
@@ -183,7 +184,9 @@ export function organizationSection(results: OrganizationDryRunResult[], single:
     rows.push(againstFloor(`${label} hub table calls (one Scan for all cells)`, sum(result.hubCalls), sum(result.hubMinimum), 1.05));
     rows.push(againstFloor(`${label} AssumeRole per account-region, most`, result.assumeRoles.max, 1, 1));
     rows.push(against(`${label} account-regions not reconciled`, result.failedCells, { max: 0 }));
-    rows.push(againstFloor(`${label} simulated time (s) vs one ${fmt(single.instances)}-instance account`, result.simulatedMs / 1000, single.simulatedMs / 1000, 1.5, 1));
+    // The target holds for the stage's default; a narrower run shows what holding cells back costs.
+    const timeTarget = result.maxParallelCells === DEFAULT_MAX_PARALLEL_CELLS ? 1.5 : undefined;
+    rows.push(againstFloor(`${label} simulated time (s) vs one ${fmt(single.instances)}-instance account`, result.simulatedMs / 1000, single.simulatedMs / 1000, timeTarget, 1));
     rows.push(against(`${label} real time (s)`, result.realMs / 1000, {}, 1));
     rows.push(against(`${label} CPU time (s)`, result.cpuMs / 1000, {}, 1));
     rows.push(against(`${label} heap of the simulated organization / after the run (MB)`, result.heapMb.built, { text: `${fmt(result.heapMb.afterRun)} after` }));
@@ -203,8 +206,8 @@ export function organizationSection(results: OrganizationDryRunResult[], single:
       'Parallelism: cells do not share rate limits, so simulated time falls with maxParallelCells until every cell runs at once. What bounds it is the hub ' +
         'Lambda: each member call in flight is a connection, and a Lambda has 1,024 file descriptors (Lambda quotas). A dry run peaks at the member calls ' +
         `in flight above (${results.map((r) => `${fmt(r.peakMemberCallsInFlight)} with ${fmt(r.maxParallelCells)} cells`).join(', ')}); an apply sends up to 10 calls at once per cell ` +
-        '(lib/apply/execute.ts PHASE_CONCURRENCY), so 200 cells at once could ask for 2,000. The default stays 16 (at most 160 in an apply); a stage ' +
-        'whose dry runs must finish as fast as one account can raise maxParallelCells, within that budget.',
+        '(lib/apply/execute.ts PHASE_CONCURRENCY), so 200 cells at once could ask for 2,000: the hub bounds member calls in flight with one budget shared by every cell ' +
+        `(lib/organization/call-budget.ts, ${fmt(MEMBER_CALLS_IN_FLIGHT)}) rather than holding cells back, and the default maxParallelCells is ${fmt(DEFAULT_MAX_PARALLEL_CELLS)}.`,
     ],
   };
 }

@@ -67,8 +67,12 @@ export const ACCOUNT_ID_PATTERN = /^[0-9]{12}$/;
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-[0-9]$/;
 /** serverless.yml's default workerMaxConcurrency. */
 export const DEFAULT_WORKER_MAX_CONCURRENCY = 10;
-/** Most account-regions one invocation works on at once in the organization mode. */
-export const DEFAULT_MAX_PARALLEL_CELLS = 16;
+/**
+ * Most account-regions one invocation works on at once in the organization mode. Cells share no
+ * rate limit, so they run wide; the hub's connections are bounded apart, by one budget of member
+ * calls in flight (lib/organization/call-budget.ts), not by holding cells back.
+ */
+export const DEFAULT_MAX_PARALLEL_CELLS = 200;
 
 const settingsSchema = z.object({
   stage: z.string().check(z.regex(/^[a-z0-9-]{1,16}$/, 'must be 1-16 lowercase letters, digits or dashes')),
@@ -116,7 +120,7 @@ const settingsSchema = z.object({
   // Empty: the stage's own region only.
   memberRegions: commaList(REGION_PATTERN, 'a region name like eu-west-1'),
   memberRoleName: z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')),
-  maxParallelCells: positiveInt(200),
+  maxParallelCells: positiveInt(1000),
   // The worker's SQS event source maximum concurrency (osls allows 2-1000): the number of worker
   // environments that share EC2's association rate (lib/apply/association-budget.ts).
   workerMaxConcurrency: z.coerce.number().check(z.int(), z.minimum(2), z.maximum(1000)),

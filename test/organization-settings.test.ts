@@ -41,7 +41,7 @@ describe('the organization mode setting', () => {
       scope: { organizationalUnits: ['ou-ab12-cdefgh34', 'r-ab12'] },
       regions: ['eu-west-1'],
       memberRoleName: 'fleetwatch-prod-member',
-      maxParallelCells: 16,
+      maxParallelCells: 200,
     });
   });
 

@@ -12,6 +12,7 @@ import type { Cell, OrganizationAccess, Ports } from '../ports.js';
 import { cellPorts, cellSettings, HubRecords } from './cell-ports.js';
 import { runCells, type CellFailureReason, type CellResult } from './cells.js';
 import { cellsInScope, cellsLeftScope, scopeAccounts, type CellFilter } from './scope.js';
+import { withCallBudget } from './call-budget.js';
 
 /** A cell that could not be worked on, and why. */
 export interface CellFailure {
@@ -72,7 +73,7 @@ export async function forEachCell<T>(
   const { hub, settings, organization, access } = context;
   const accounts = await scopeAccounts(organization, access.organizations);
   const { cells } = cellsInScope(organization, accounts, filter);
-  const members = access.members();
+  const members = withCallBudget(access.members());
   const records = new HubRecords(hub.state);
   const results = await runCells(cells, organization.maxParallelCells, async (cell) =>
     work(cellPorts(hub, cell, await members.open(cell), { records }), cellSettings(settings, cell), cell),

@@ -25,6 +25,7 @@ import { cellPorts, cellScopedKey, cellSettings, HubRecords } from './cell-ports
 import { runCells } from './cells.js';
 import { lazyMemberPorts } from './lazy-member.js';
 import { MemberScope } from './scope.js';
+import { withCallBudget } from './call-budget.js';
 
 /**
  * The steps of an org-wide rollout: the canary (one account-region), then a tenth, a half, and
@@ -264,7 +265,7 @@ async function reachCells(context: OrgContext, configName: string, hubVersion: n
   const name = parameterName(settings, configName);
   const hubParameter = await ports.ssm.getParameterVersion(name, hubVersion);
   if (!hubParameter) throw new Error(`${name}:${hubVersion} is gone from the hub's Parameter Store; the org-wide rollout cannot copy it`);
-  const members = organization.members();
+  const members = withCallBudget(organization.members());
   const records = new HubRecords(ports.state);
   const results = await runCells(keys.map(parseCellKey), settings.maxParallelCells, async (cell) => {
     const cellSide = cellPorts(ports, cell, await members.open(cell), { records });
@@ -337,7 +338,7 @@ async function rollBackOrganization(context: OrgContext, configName: string, rol
   if (!stopped) return ports.rollouts.get(rollout.configName);
   ports.metrics.count('OrgRolloutsRolledBack');
   ports.log.error('org-wide rollout stopped; rolling back every account-region that took the version', { configName, version: rollout.version, reason: step.reason, cells: step.cells });
-  const members = organization.members();
+  const members = withCallBudget(organization.members());
   const records = new HubRecords(ports.state);
   const results = await runCells(step.cells.map(parseCellKey), settings.maxParallelCells, async (cell) => {
     const cellSide = cellPorts(ports, cell, lazyMemberPorts(members, cell), { records });

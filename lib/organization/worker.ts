@@ -23,6 +23,7 @@ import { workItemTarget, type Cell, type WorkItem } from '../ports.js';
 import { runCells, type CellFailureReason } from './cells.js';
 import { advanceOrgRollout, configOfOrgRollout, type OrgContext } from './rollout.js';
 import { MemberScope } from './scope.js';
+import { withCallBudget } from './call-budget.js';
 
 type Indexed = { item: WorkItem; index: number };
 
@@ -48,7 +49,7 @@ export async function handleOrgWorkItems(context: OrgContext, items: WorkItem[])
   if (byCell.size === 0) return results;
 
   const scope = new MemberScope(organizationOf(settings)!, organization.organizations);
-  const members = organization.members();
+  const members = withCallBudget(organization.members());
   // One read of the hub's records for every cell of the batch, should any cell list them.
   const records = new HubRecords(ports.state);
   const groups = [...byCell.values()];
