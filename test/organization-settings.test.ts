@@ -2,16 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadSettings, organizationOf } from '../lib/config.js';
 import { ConfigError } from '../lib/errors.js';
 import { cellKey, cellsOf, parseCellKey } from '../lib/model/cell.js';
+import { MINIMAL_ENVIRONMENT } from './settings-environment.js';
 
-const minimal = {
-  FLEETWATCH_STAGE: 'prod',
-  AWS_REGION: 'eu-west-1',
-  FLEETWATCH_ACCOUNT_ID: '123456789012',
-  FLEETWATCH_MANAGED_PROFILE_NAME: 'fleetwatch-prod-agent',
-  FLEETWATCH_PARAMETER_PREFIX: 'AmazonCloudWatch-fleetwatch-prod-',
-  FLEETWATCH_CONFIG_NAMES: 'default',
-  FLEETWATCH_DOCUMENT_NAME: 'fleetwatch-prod-agent',
-};
+const minimal = MINIMAL_ENVIRONMENT;
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
