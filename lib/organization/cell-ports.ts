@@ -20,12 +20,15 @@ import type {
   Log,
   MemberPorts,
   MetricSink,
+  OrganizationAccess,
   Ports,
   QueuePort,
   RolloutPort,
   RolloutRecord,
   StatePort,
 } from '../ports.js';
+import { withCallBudget } from './call-budget.js';
+import { lazyMemberPorts } from './lazy-member.js';
 
 /** Between an id (instance id, configuration name) and its cell in a hub table key; neither may contain it. */
 const CELL_SEPARATOR = '@';
@@ -174,5 +177,30 @@ export function cellPorts(hub: Ports, cell: Cell, member: MemberPorts, options: 
     clock: hub.clock,
     log: cellLog(hub.log, cell),
     metrics: cellMetrics(hub.metrics, cell),
+  };
+}
+
+/**
+ * The cells of one invocation: every cell it opens shares one MembersPort (one AssumeRole per cell,
+ * cached), one budget of member calls in flight (call-budget.ts) and one read of the hub's table.
+ * Every path of the organization mode opens its cells here, so none can miss the budget or read
+ * the table once per cell.
+ */
+export interface InvocationCells {
+  /** The invocation's read of the hub table (its records by cell, for what left the scope). */
+  records: HubRecords;
+  /** The cell's ports, its role assumed now (a refusal is thrown here, with its reason). */
+  open(cell: Cell): Promise<Ports>;
+  /** The cell's ports, its role assumed on the first call into the member, if any. */
+  openLazily(cell: Cell): Ports;
+}
+
+export function invocationCells(hub: Ports, access: Pick<OrganizationAccess, 'members'>): InvocationCells {
+  const members = withCallBudget(access.members());
+  const records = new HubRecords(hub.state);
+  return {
+    records,
+    open: async (cell) => cellPorts(hub, cell, await members.open(cell), { records }),
+    openLazily: (cell) => cellPorts(hub, cell, lazyMemberPorts(members, cell), { records }),
   };
 }

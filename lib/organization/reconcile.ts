@@ -9,10 +9,9 @@ import type { Organization, Settings } from '../config.js';
 import { reconcile, type ReconcileReport, type ReconcileRequest, type ReportLine } from '../entry/reconcile.js';
 import { cellKey } from '../model/cell.js';
 import type { Cell, OrganizationAccess, Ports } from '../ports.js';
-import { cellPorts, cellSettings, HubRecords } from './cell-ports.js';
+import { cellSettings, invocationCells } from './cell-ports.js';
 import { runCells, type CellFailureReason, type CellResult } from './cells.js';
 import { cellsInScope, cellsLeftScope, scopeAccounts, type CellFilter } from './scope.js';
-import { withCallBudget } from './call-budget.js';
 
 /** A cell that could not be worked on, and why. */
 export interface CellFailure {
@@ -73,12 +72,9 @@ export async function forEachCell<T>(
   const { hub, settings, organization, access } = context;
   const accounts = await scopeAccounts(organization, access.organizations);
   const { cells } = cellsInScope(organization, accounts, filter);
-  const members = withCallBudget(access.members());
-  const records = new HubRecords(hub.state);
-  const results = await runCells(cells, organization.maxParallelCells, async (cell) =>
-    work(cellPorts(hub, cell, await members.open(cell), { records }), cellSettings(settings, cell), cell),
-  );
-  const recorded = await records.byCell();
+  const opened = invocationCells(hub, access);
+  const results = await runCells(cells, organization.maxParallelCells, async (cell) => work(await opened.open(cell), cellSettings(settings, cell), cell));
+  const recorded = await opened.records.byCell();
   const leftScope = cellsLeftScope(organization, accounts, recorded.keys(), filter).map((cell) => ({
     ...cell,
     records: recorded.get(cellKey(cell))?.size ?? 0,

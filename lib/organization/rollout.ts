@@ -21,11 +21,9 @@ import { ORG_ROLLOUT_PREFIX } from '../model/work-item.js';
 import { ORG_CELL_STALL_MS, ORG_ROLLOUT_POLL_SECONDS } from '../model/timing.js';
 import type { OrganizationAccess, OrgRolloutCell, OrgRolloutCells, Parameter, Ports, RolloutRecord } from '../ports.js';
 import { rollBackRollout, startRollout } from '../rollout/rollout.js';
-import { cellPorts, cellScopedKey, cellSettings, HubRecords } from './cell-ports.js';
+import { cellScopedKey, cellSettings, invocationCells } from './cell-ports.js';
 import { runCells } from './cells.js';
-import { lazyMemberPorts } from './lazy-member.js';
 import { MemberScope } from './scope.js';
-import { withCallBudget } from './call-budget.js';
 
 /**
  * The steps of an org-wide rollout: the canary (one account-region), then a tenth, a half, and
@@ -265,10 +263,9 @@ async function reachCells(context: OrgContext, configName: string, hubVersion: n
   const name = parameterName(settings, configName);
   const hubParameter = await ports.ssm.getParameterVersion(name, hubVersion);
   if (!hubParameter) throw new Error(`${name}:${hubVersion} is gone from the hub's Parameter Store; the org-wide rollout cannot copy it`);
-  const members = withCallBudget(organization.members());
-  const records = new HubRecords(ports.state);
+  const opened = invocationCells(ports, organization);
   const results = await runCells(keys.map(parseCellKey), settings.maxParallelCells, async (cell) => {
-    const cellSide = cellPorts(ports, cell, await members.open(cell), { records });
+    const cellSide = await opened.open(cell);
     const [current] = await cellSide.ssm.getParameters([name]);
     const write = memberWrite(current, hubParameter.value);
     const memberVersion = write === 'write' ? await cellSide.ssm.putParameter(name, hubParameter.value, parameterTierFor(hubParameter.value)) : write.reuse;
@@ -338,10 +335,9 @@ async function rollBackOrganization(context: OrgContext, configName: string, rol
   if (!stopped) return ports.rollouts.get(rollout.configName);
   ports.metrics.count('OrgRolloutsRolledBack');
   ports.log.error('org-wide rollout stopped; rolling back every account-region that took the version', { configName, version: rollout.version, reason: step.reason, cells: step.cells });
-  const members = withCallBudget(organization.members());
-  const records = new HubRecords(ports.state);
+  const opened = invocationCells(ports, organization);
   const results = await runCells(step.cells.map(parseCellKey), settings.maxParallelCells, async (cell) => {
-    const cellSide = cellPorts(ports, cell, lazyMemberPorts(members, cell), { records });
+    const cellSide = opened.openLazily(cell);
     return rollBackRollout(cellSide, cellSettings(settings, cell), configName, `organization: ${step.reason}`);
   });
   const cells = { ...org.cells };

@@ -13,12 +13,10 @@ import { onParameterChange, type EventEffect } from '../entry/events.js';
 import { InvalidInputError } from '../errors.js';
 import { cellKey, parseCellKey } from '../model/cell.js';
 import type { Cell, OrganizationAccess, Ports } from '../ports.js';
-import { cellPorts, cellSettings } from './cell-ports.js';
+import { cellSettings, invocationCells } from './cell-ports.js';
 import { selectingInOrganization } from './deleted.js';
-import { lazyMemberPorts } from './lazy-member.js';
 import { startOrgRollout, type OrgContext } from './rollout.js';
 import { MemberScope } from './scope.js';
-import { withCallBudget } from './call-budget.js';
 
 /** The cell an event is about: its envelope's account and region. Throws InvalidInputError when they are not an account-region. */
 export function cellOfEvent(event: unknown, what: string): Cell {
@@ -59,7 +57,7 @@ export async function admitEvent(context: OrgEventContext, scope: MemberScope, e
  * The member's role is assumed only when the handler calls the member.
  */
 export async function handleInCell(context: OrgEventContext, handle: EventHandler, cell: Cell, event: unknown): Promise<RoutedEffect> {
-  const ports = cellPorts(context.ports, cell, lazyMemberPorts(withCallBudget(context.organization.members()), cell));
+  const ports = invocationCells(context.ports, context.organization).openLazily(cell);
   const effect = await handle(ports, cellSettings(context.settings, cell), event);
   return { ...effect, account: cell.account, region: cell.region };
 }

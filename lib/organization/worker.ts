@@ -14,7 +14,7 @@
  * Items without a cell are the hub's own: an org-wide rollout's step, or work queued before the
  * stage turned the organization mode on, handled as the single-account worker would.
  */
-import { cellSettings, cellPorts, HubRecords } from './cell-ports.js';
+import { cellSettings, invocationCells } from './cell-ports.js';
 import { organizationOf } from '../config.js';
 import { handleWorkItems, type WorkItemResult } from '../entry/worker.js';
 import { cellKey } from '../model/cell.js';
@@ -23,7 +23,6 @@ import { workItemTarget, type Cell, type WorkItem } from '../ports.js';
 import { runCells, type CellFailureReason } from './cells.js';
 import { advanceOrgRollout, configOfOrgRollout, type OrgContext } from './rollout.js';
 import { MemberScope } from './scope.js';
-import { withCallBudget } from './call-budget.js';
 
 type Indexed = { item: WorkItem; index: number };
 
@@ -49,9 +48,8 @@ export async function handleOrgWorkItems(context: OrgContext, items: WorkItem[])
   if (byCell.size === 0) return results;
 
   const scope = new MemberScope(organizationOf(settings)!, organization.organizations);
-  const members = withCallBudget(organization.members());
   // One read of the hub's records for every cell of the batch, should any cell list them.
-  const records = new HubRecords(ports.state);
+  const opened = invocationCells(ports, organization);
   const groups = [...byCell.values()];
   const outcomes = await runCells(
     groups.map(({ cell }) => cell),
@@ -60,8 +58,7 @@ export async function handleOrgWorkItems(context: OrgContext, items: WorkItem[])
       const group = byCell.get(cellKey(cell))!;
       const why = await scope.outside(cell);
       if (why !== undefined) return { outOfScope: why };
-      const cellSide = cellPorts(ports, cell, await members.open(cell), { records });
-      return handleWorkItems(cellSide, cellSettings(settings, cell), group.items.map(({ item }) => item));
+      return handleWorkItems(await opened.open(cell), cellSettings(settings, cell), group.items.map(({ item }) => item));
     },
   );
   for (const [position, outcome] of outcomes.entries()) {
